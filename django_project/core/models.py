@@ -1,0 +1,35 @@
+"""Change tracking shared by every shop table.
+
+The ELT extracts incrementally by ``updated_at``, so the timestamps are kept by the database,
+not by Python: ``created_at`` and ``updated_at`` default to ``now()`` on insert (ORM, API and
+``COPY`` alike) and a trigger moves ``updated_at`` on every update that changes the row (see
+``core.migration_operations.TrackChanges``). A hard delete leaves a row in ``deleted_rows``,
+written by a trigger, so an incremental extractor sees deletes too.
+"""
+
+from django.db import models
+from django.db.models.functions import Now
+
+
+class TrackedModel(models.Model):
+    created_at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class DeletedRow(models.Model):
+    """A tombstone: one hard-deleted row of a tracked table, with its last contents."""
+
+    table_name = models.CharField(max_length=63)
+    row_key = models.TextField(help_text="The deleted row's primary key value.")
+    row_data = models.JSONField(help_text="The deleted row, as it was.")
+    deleted_at = models.DateTimeField(db_default=Now(), db_index=True, editable=False)
+
+    class Meta:
+        db_table = "deleted_rows"
+        indexes = [models.Index(fields=["table_name", "deleted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} {self.row_key} deleted at {self.deleted_at:%Y-%m-%d %H:%M}"
