@@ -1,0 +1,76 @@
+# The platform's commands. Each target installs what it needs first and is safe to rerun.
+# Variables pass through: make demo SCALE=0.01, make data SCALE=0.1 SEED=7 OUT=/tmp/olist, ...
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+PYTHON ?= python3
+# The pinned uv: the one on PATH when it is that version, else a private copy under .tools/.
+UV := $(shell uv --version 2>/dev/null | grep -q '^uv $(UV_VERSION) ' && command -v uv || echo .tools/bin/uv)
+PY := $(CURDIR)/.venv/bin/python
+MANAGE := cd django_project && $(PY) manage.py
+
+SCALE ?= 1
+SEED ?= 42
+OUT ?= data/olist
+DATA ?= $(OUT)
+PORT ?= 8000
+BENCH_OUT ?= data/bench/olist
+PYTEST_ARGS ?=
+
+export PORT
+
+.PHONY: help install db data load api bench lint format test demo
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: | $(UV) ## Create .venv from uv.lock (exact versions, nothing resolved anew)
+	@$(UV) sync --frozen --quiet
+
+db: install ## Find or start PostgreSQL, create the shop database, apply migrations
+	@cd django_project && $(PY) -m config.postgres ensure >/dev/null
+	@$(MANAGE) migrate --no-input -v 0
+
+data: install ## Generate the synthetic Olist CSV files (SCALE, SEED, OUT); reused when present
+	@stamp="$(OUT)/.generated"; want="scale=$(SCALE) seed=$(SEED)"; \
+	if [ "$$(cat "$$stamp" 2>/dev/null)" = "$$want" ]; then \
+		echo "Reusing $(OUT) ($$want); delete it to generate again."; \
+	else \
+		rm -f "$$stamp"; \
+		(cd django_project && $(PY) -m dataset.generate --scale $(SCALE) --seed $(SEED) --out "$(abspath $(OUT))"); \
+		echo "$$want" > "$$stamp"; \
+	fi
+
+load: db ## Load a folder of Olist CSV files (DATA, default OUT) into the shop database
+	@$(MANAGE) load_olist "$(abspath $(DATA))"
+
+api: db ## Serve the API with gunicorn on 127.0.0.1:$(PORT)
+	cd django_project && $(CURDIR)/.venv/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
+
+bench: db ## Run the benchmarks at SCALE=1 and print JSON
+	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
+	@$(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
+
+lint: install ## ruff (with Airflow's AIR rules) and the format check
+	$(CURDIR)/.venv/bin/ruff check --output-format concise .
+	$(CURDIR)/.venv/bin/ruff format --check .
+
+format: install ## Format and autofix with ruff
+	$(CURDIR)/.venv/bin/ruff format .
+	$(CURDIR)/.venv/bin/ruff check --fix .
+
+test: db ## Lint, then run the whole test suite against the real PostgreSQL
+	@$(MAKE) --no-print-directory lint
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: db ## Generate (SCALE), load the shop, print row counts and how to use the API
+	@$(MAKE) --no-print-directory data SCALE=$(SCALE) SEED=$(SEED) OUT=$(OUT)
+	@$(MAKE) --no-print-directory load DATA=$(OUT)
+	@$(MANAGE) shop_status
