@@ -183,3 +183,15 @@ def format_header(spec: OlistFile) -> str:
     if spec.quote_header:
         return ",".join(f'"{name}"' for name in spec.header)
     return ",".join(spec.header)
+
+
+def format_money(cents: int) -> str:
+    """Render an amount kept in whole cents with two decimals; integer cents keep sums exact."""
+    sign = "-" if cents < 0 else ""
+    units, rest = divmod(abs(cents), 100)
+    return f"{sign}{units}.{rest:02d}"
+
+
+def format_float(value: float) -> str:
+    """Render a coordinate as the release does: the shortest repr that round-trips."""
+    return repr(float(value))
