@@ -1,0 +1,29 @@
+"""Fixtures of the loader tests: small folders in the exact Kaggle format, copied to tmp_path
+(the loader writes its rejects beside the input, and some tests edit the files)."""
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def olist_folder(tmp_path) -> Callable[..., Path]:
+    """``olist_folder("complete")`` -> a fresh copy of tests/dataset/fixtures/complete.
+
+    ``only=[...]`` keeps just the named files; ``name=`` names the copy (default: the source).
+    """
+
+    def copy(source: str, *, only: list[str] | None = None, name: str | None = None) -> Path:
+        target = tmp_path / (name or source)
+        shutil.copytree(FIXTURES / source, target)
+        if only is not None:
+            for path in target.iterdir():
+                if path.name not in only:
+                    path.unlink()
+        return target
+
+    return copy
