@@ -21,7 +21,12 @@ def run(scale: float = 1.0, seed: int = 42) -> dict:
         rows = generate(Path(out), scale=scale, seed=seed)
         seconds = time.perf_counter() - started
     total = sum(rows.values())
-    return {"scale": scale, "rows": total, "seconds": round(seconds, 2), "rows_per_s": round(total / seconds)}
+    return {
+        "scale": scale,
+        "rows": total,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(total / seconds),
+    }
 
 
 if __name__ == "__main__":

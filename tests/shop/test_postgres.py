@@ -54,4 +54,3 @@ def test_embedded_server_starts_when_nothing_answers(monkeypatch):
 
         pg_ctl(["-w", "stop"], pgdata=data_dir, user="pgserver" if os.geteuid() == 0 else None)
         shutil.rmtree(data_dir, ignore_errors=True)
-

@@ -1,0 +1,74 @@
+"""docker-compose.yaml and the Dockerfile cannot run here (no Docker engine), so what can be
+checked without one is checked: they parse, and everything they name exists in the code."""
+
+import re
+import shlex
+from pathlib import Path
+
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+SHOP_DIR = ROOT / "django_project"  # the image's working directory
+
+
+def shell_words(command: str) -> list[list[str]]:
+    """The simple commands inside a compose ``sh -c "a && exec b"`` line."""
+    inner = shlex.split(command)[-1] if command.startswith("sh -c") else command
+    return [shlex.split(part.replace("exec ", "", 1)) for part in inner.split("&&")]
+
+
+def test_every_service_command_names_existing_code():
+    manage_commands = set(get_commands())
+    checked = 0
+    for name, service in COMPOSE["services"].items():
+        for words in shell_words(service.get("command", "")) if "command" in service else []:
+            checked += 1
+            if words[:2] == ["python", "manage.py"]:
+                assert words[2] in manage_commands, (name, words)
+            elif words[:2] == ["python", "-m"]:
+                module = SHOP_DIR.joinpath(*words[2].split("."))
+                assert module.with_suffix(".py").exists() or module.is_dir(), (name, words)
+            elif words[0] == "gunicorn":
+                assert (SHOP_DIR / words[1].replace(".", "/")).with_suffix(".py").exists()
+                assert (SHOP_DIR / words[words.index("-c") + 1]).exists()
+            else:
+                raise AssertionError(f"unexpected command in service {name}: {words}")
+    assert checked >= 4
+
+
+def test_image_serves_what_the_compose_file_runs():
+    cmd = re.search(r"^CMD (\[.*\])$", DOCKERFILE, re.MULTILINE).group(1)
+    assert yaml.safe_load(cmd)[:2] == ["gunicorn", "config.wsgi"]
+    assert "WORKDIR /app/django_project" in DOCKERFILE
+    for source in re.findall(r"^COPY (\S+)", DOCKERFILE, re.MULTILINE):
+        assert (ROOT / source).exists(), source
+
+
+def test_one_uv_version_everywhere():
+    pinned = re.search(r"^UV_VERSION := (\S+)$", (ROOT / "Makefile").read_text(), re.M).group(1)
+    assert f"uv=={pinned}" in DOCKERFILE
+    assert f'required-version = "=={pinned}"' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_settings_the_stack_passes_are_documented():
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    for service in COMPOSE["services"].values():
+        passed = set(service.get("environment", {})) - {"POSTGRES_HOST_AUTH_METHOD", "POSTGRES_DB"}
+        assert passed <= documented, passed - documented
+
+
+def test_every_setting_the_code_reads_is_in_env_example():
+    documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    pattern = re.compile(
+        r"""(?:environ\.get|environ\[|getenv|env_str|env_bool|env_int|env_list)\(?\s*["']([A-Z_]+)["']"""
+    )
+    read = {
+        name
+        for path in [*SHOP_DIR.rglob("*.py"), *(ROOT / "benchmarks").rglob("*.py")]
+        for name in pattern.findall(path.read_text())
+    }
+    assert read, "the pattern found no setting at all"
+    assert read - {"DJANGO_SETTINGS_MODULE"} <= documented, read - documented
