@@ -205,11 +205,14 @@ def _seed(database_url: str) -> float:
         if last_order:
             return 0.0
         started = time.perf_counter()
-        print(f"[bench] seeding {BENCH_DATABASE} ({SEED_ORDERS:,} orders)", file=sys.stderr)
+        database = urlsplit(database_url).path.lstrip("/")
+        print(f"[bench] seeding {database} ({SEED_ORDERS:,} orders)", file=sys.stderr)
+        conn.execute("set statement_timeout = '5min'")
         conn.execute(SEED_SQL)
         conn.commit()
+    # Set the rows' hint bits and statistics now, not during the first measured requests.
     with psycopg.connect(_libpq_url(database_url), autocommit=True) as conn:
-        conn.execute("analyze")
+        conn.execute("vacuum analyze")
     return time.perf_counter() - started
 
 
@@ -376,17 +379,24 @@ async def _connection(
     reader = writer = None
     try:
         while time.perf_counter() < deadline:
-            if writer is None:
-                reader, writer = await asyncio.open_connection(HOST, port)
-            request = next(requests)
-            sent = time.perf_counter()
             try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(HOST, port)
+                request = next(requests)
+                sent = time.perf_counter()
                 writer.write(request)
                 status, body, keep_alive = await _response(reader)
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            except (
+                OSError,
+                ValueError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+            ) as exc:
                 tally.error(f"connection: {exc!r}")
-                writer.close()
-                writer = None
+                if writer is not None:
+                    writer.close()
+                    writer = None
+                await asyncio.sleep(0.01)  # a refused connection must not become a busy loop
                 continue
             tally.latencies.append(time.perf_counter() - sent)
             if status != expected_status:

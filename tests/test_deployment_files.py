@@ -63,7 +63,7 @@ def test_settings_the_stack_passes_are_documented():
 def test_every_setting_the_code_reads_is_in_env_example():
     documented = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     pattern = re.compile(
-        r"""(?:environ\.get|environ\[|getenv|env_str|env_bool|env_int|env_list)\(?\s*["']([A-Z_]+)["']"""
+        r"""(?:environ\.get|environ\[|getenv|env_str|env_with_default|env_bool|env_int|env_list)\(?\s*["']([A-Z_]+)["']"""
     )
     read = {
         name

@@ -26,6 +26,11 @@ def env_str(name: str, local_default: str | None = None) -> str:
     return local_default
 
 
+def env_with_default(name: str, default: str) -> str:
+    """A setting that is not a secret and has a sensible default in every environment."""
+    return os.environ.get(name) or default
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":

@@ -1,0 +1,299 @@
+"""Writes of orders: placing one, moving it through its lifecycle, reviewing it.
+
+Each service runs in one transaction, so a refused request writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import NotRequired, TypedDict
+
+from catalog.models import Product, Seller
+from core.exceptions import Conflict, InvalidInput
+from customers.models import Customer
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from orders.models import Delivery, Order, OrderItem, Payment, Review
+
+# Olist promises delivery 24 days after purchase on average (23.4 days over its 2016-2018
+# orders); an order placed without an explicit promise gets that one.
+ESTIMATED_DELIVERY_DAYS = 24
+# Days the seller has to hand an item to the carrier, as in Olist's shipping_limit_date.
+SHIPPING_LIMIT_DAYS = 6
+
+Status = Order.Status
+
+
+class CustomerInput(TypedDict):
+    customer_unique_id: NotRequired[str | None]
+    customer_zip_code_prefix: str
+    customer_city: str
+    customer_state: str
+
+
+class ItemInput(TypedDict):
+    product_id: str
+    seller_id: str
+    price: Decimal
+    freight_value: Decimal
+
+
+class PaymentInput(TypedDict):
+    payment_type: str
+    payment_installments: int
+    payment_value: Decimal
+
+
+def new_olist_id() -> str:
+    return uuid.uuid4().hex
+
+
+def default_estimated_delivery_date(purchased_at: datetime) -> date:
+    """The promise made when the client makes none: the purchase's local date plus 24 days."""
+    return timezone.localdate(purchased_at) + timedelta(days=ESTIMATED_DELIVERY_DAYS)
+
+
+def order_place(
+    *,
+    customer: CustomerInput,
+    items: Sequence[ItemInput],
+    payments: Sequence[PaymentInput],
+    estimated_delivery_date: date | None = None,
+) -> Order:
+    """Place an order as Olist records one: a fresh ``customer_id`` for this order (the person
+    is ``customer_unique_id``: the given one, or a new person), the order in ``created`` status,
+    its delivery promise, its items numbered 1..n and its payments numbered 1..n.
+
+    The payments must add up to the items' price plus freight, to the cent. Unknown products,
+    sellers or persons are reported per item, all at once.
+
+    The order comes back as ``selectors.order_get`` reads one (customer, delivery and the
+    ``item_list``, ``payment_list`` and ``review_list`` it wrote), ready for the detail.
+    """
+    purchased_at = timezone.now()
+    estimated_delivery_date = estimated_delivery_date or default_estimated_delivery_date(
+        purchased_at
+    )
+    errors = _payment_errors(items, payments)
+    if estimated_delivery_date < timezone.localdate(purchased_at):
+        errors["order_estimated_delivery_date"] = ["The promise cannot be before the purchase."]
+
+    with transaction.atomic():
+        errors |= _unknown_reference_errors(customer, items)
+        if errors:
+            raise InvalidInput(errors)
+
+        customer_row = Customer.objects.create(
+            customer_id=new_olist_id(),
+            customer_unique_id=customer.get("customer_unique_id") or new_olist_id(),
+            customer_zip_code_prefix=customer["customer_zip_code_prefix"],
+            customer_city=customer["customer_city"],
+            customer_state=customer["customer_state"],
+        )
+        order = Order.objects.create(
+            order_id=new_olist_id(),
+            customer=customer_row,
+            order_status=Status.CREATED,
+            order_purchase_timestamp=purchased_at,
+        )
+        Delivery.objects.create(order=order, order_estimated_delivery_date=estimated_delivery_date)
+        shipping_limit = purchased_at + timedelta(days=SHIPPING_LIMIT_DAYS)
+        order.item_list = OrderItem.objects.bulk_create(
+            OrderItem(
+                order=order,
+                order_item_id=number,
+                product_id=item["product_id"],
+                seller_id=item["seller_id"],
+                shipping_limit_date=shipping_limit,
+                price=item["price"],
+                freight_value=item["freight_value"],
+            )
+            for number, item in enumerate(items, start=1)
+        )
+        order.payment_list = Payment.objects.bulk_create(
+            Payment(
+                order=order,
+                payment_sequential=number,
+                payment_type=payment["payment_type"],
+                payment_installments=payment["payment_installments"],
+                payment_value=payment["payment_value"],
+            )
+            for number, payment in enumerate(payments, start=1)
+        )
+        order.review_list = []
+    return order
+
+
+def _payment_errors(items: Sequence[ItemInput], payments: Sequence[PaymentInput]) -> dict:
+    due = sum((item["price"] + item["freight_value"] for item in items), Decimal(0))
+    paid = sum((payment["payment_value"] for payment in payments), Decimal(0))
+    if paid == due:
+        return {}
+    return {
+        "payments": [
+            f"The payments add up to {paid:.2f} but the items' price and freight add up to "
+            f"{due:.2f}; they must be equal to the cent."
+        ]
+    }
+
+
+def _unknown_reference_errors(customer: CustomerInput, items: Sequence[ItemInput]) -> dict:
+    """Errors for every product, seller and person the order names that the shop does not know."""
+    errors: dict = {}
+    unique_id = customer.get("customer_unique_id")
+    if unique_id and not Customer.objects.filter(customer_unique_id=unique_id).exists():
+        errors["customer"] = {
+            "customer_unique_id": [f"No customer has customer_unique_id {unique_id}."]
+        }
+
+    known_products = set(
+        Product.objects.filter(pk__in={item["product_id"] for item in items}).values_list(
+            "pk", flat=True
+        )
+    )
+    known_sellers = set(
+        Seller.objects.filter(pk__in={item["seller_id"] for item in items}).values_list(
+            "pk", flat=True
+        )
+    )
+    # Keyed by the item's position, like the serializers' errors for a list.
+    item_errors = {}
+    for position, item in enumerate(items):
+        problems = {}
+        if item["product_id"] not in known_products:
+            problems["product_id"] = [f"No product has product_id {item['product_id']}."]
+        if item["seller_id"] not in known_sellers:
+            problems["seller_id"] = [f"No seller has seller_id {item['seller_id']}."]
+        if problems:
+            item_errors[position] = problems
+    if item_errors:
+        errors["items"] = item_errors
+    return errors
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One lifecycle step: the statuses it leaves from, the status it reaches, and the
+    timestamp it records (on the order or on its delivery)."""
+
+    action: str
+    allowed_from: tuple[str, ...]
+    target: str
+    order_timestamp: str | None = None
+    delivery_timestamp: str | None = None
+
+
+APPROVE = Transition("approve", (Status.CREATED,), Status.APPROVED, "order_approved_at")
+INVOICE = Transition(
+    "invoice", (Status.APPROVED, Status.PROCESSING), Status.INVOICED, "order_invoiced_at"
+)
+SHIP = Transition(
+    "ship", (Status.INVOICED,), Status.SHIPPED, delivery_timestamp="order_delivered_carrier_date"
+)
+DELIVER = Transition(
+    "deliver",
+    (Status.SHIPPED,),
+    Status.DELIVERED,
+    delivery_timestamp="order_delivered_customer_date",
+)
+CANCEL = Transition(
+    "cancel",
+    (Status.CREATED, Status.APPROVED, Status.PROCESSING, Status.INVOICED),
+    Status.CANCELED,
+    "order_canceled_at",
+)
+
+
+def order_approve(*, order_id: str) -> Order:
+    return _order_move(order_id, APPROVE)
+
+
+def order_invoice(*, order_id: str) -> Order:
+    return _order_move(order_id, INVOICE)
+
+
+def order_ship(*, order_id: str) -> Order:
+    return _order_move(order_id, SHIP)
+
+
+def order_deliver(*, order_id: str) -> Order:
+    return _order_move(order_id, DELIVER)
+
+
+def order_cancel(*, order_id: str) -> Order:
+    return _order_move(order_id, CANCEL)
+
+
+def _order_move(order_id: str, transition: Transition) -> Order:
+    """Apply one lifecycle step. The order's row is locked while its status is checked and
+    changed, so two concurrent steps on one order cannot both pass the check."""
+    now = timezone.now()
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.order_status not in transition.allowed_from:
+            allowed = ", ".join(transition.allowed_from)
+            raise Conflict(
+                f"Cannot {transition.action} order {order_id}: its status is "
+                f"{order.order_status}, and {transition.action} needs one of: {allowed}.",
+                code="invalid_transition",
+                current_status=order.order_status,
+                allowed_statuses=list(transition.allowed_from),
+            )
+        order.order_status = transition.target
+        changed = ["order_status"]
+        if transition.order_timestamp:
+            setattr(order, transition.order_timestamp, now)
+            changed.append(transition.order_timestamp)
+        order.save(update_fields=changed)
+        if transition.delivery_timestamp:
+            stamped = Delivery.objects.filter(order=order).update(
+                **{transition.delivery_timestamp: now}
+            )
+            if not stamped:
+                raise Conflict(
+                    f"Cannot {transition.action} order {order_id}: it has no delivery record.",
+                    code="no_delivery",
+                )
+    return order
+
+
+def review_create(
+    *, order_id: str, score: int, title: str | None = None, message: str | None = None
+) -> Review:
+    """Record the customer's review of a delivered order.
+
+    Olist's ``review_creation_date`` is the midnight of the day the survey was sent and
+    ``review_answer_timestamp`` the moment it was answered; a review posted here is sent and
+    answered at once, so it gets today's midnight (São Paulo) and the current time.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.order_status != Status.DELIVERED:
+            raise Conflict(
+                f"Cannot review order {order_id}: its status is {order.order_status}; only a "
+                "delivered order can be reviewed.",
+                code="not_delivered",
+                current_status=order.order_status,
+            )
+        return Review.objects.create(
+            review_id=new_olist_id(),
+            order=order,
+            review_score=score,
+            review_comment_title=title,
+            review_comment_message=message,
+            review_creation_date=timezone.make_aware(
+                datetime.combine(timezone.localdate(now), time.min)
+            ),
+            review_answer_timestamp=now,
+        )
+
+
+def _locked_order(order_id: str) -> Order:
+    return get_object_or_404(Order.objects.select_for_update(), pk=order_id)
