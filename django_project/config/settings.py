@@ -98,7 +98,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR.parent / ".local" / "static"
+# Where `collectstatic` gathers files for a deployment; unset, they are served from the apps.
+STATIC_ROOT = env_with_default("DJANGO_STATIC_ROOT", "") or None
 # Serve from the installed apps directly, so no collectstatic step is needed before `make api`.
 WHITENOISE_USE_FINDERS = True
 
