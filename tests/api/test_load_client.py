@@ -1,10 +1,6 @@
 """The API benchmark's HTTP client counts what it should, against a scripted local server."""
 
 import asyncio
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for benchmarks
 
 from benchmarks import api_load
 
