@@ -11,6 +11,13 @@ class TrackedAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
 
+class TrackedInline:
+    """Defaults for inlines of the shop's tables: no blank extra forms, timestamps read-only."""
+
+    extra = 0
+    readonly_fields = ("created_at", "updated_at")
+
+
 @admin.register(DeletedRow)
 class DeletedRowAdmin(admin.ModelAdmin):
     """Tombstones are written by the database; the admin only shows them."""

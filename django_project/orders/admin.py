@@ -1,32 +1,24 @@
-from core.admin import TrackedAdmin
+from core.admin import TrackedAdmin, TrackedInline
 from django.contrib import admin
 
 from orders.models import Delivery, Order, OrderItem, Payment, Review
 
 
-class OrderItemInline(admin.TabularInline):
+class OrderItemInline(TrackedInline, admin.TabularInline):
     model = OrderItem
-    extra = 0
     raw_id_fields = ("product", "seller")
-    readonly_fields = ("created_at", "updated_at")
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(TrackedInline, admin.TabularInline):
     model = Payment
-    extra = 0
-    readonly_fields = ("created_at", "updated_at")
 
 
-class DeliveryInline(admin.StackedInline):
+class DeliveryInline(TrackedInline, admin.StackedInline):
     model = Delivery
-    extra = 0
-    readonly_fields = ("created_at", "updated_at")
 
 
-class ReviewInline(admin.StackedInline):
+class ReviewInline(TrackedInline, admin.StackedInline):
     model = Review
-    extra = 0
-    readonly_fields = ("created_at", "updated_at")
 
 
 class LateDeliveryFilter(admin.SimpleListFilter):
