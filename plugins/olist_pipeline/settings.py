@@ -1,0 +1,82 @@
+"""The pipeline's settings, read from environment variables in one place.
+
+Local defaults make ``make demo`` work with nothing set. With ``PIPELINE_ENV=production`` (MWAA)
+the settings without a safe default must be given, and a missing one fails with a message that
+names it. ``.env.example`` lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CLEAN_RUNNERS = ("local", "spark-submit", "glue")
+
+
+class MissingSetting(RuntimeError):
+    pass
+
+
+def _get(name: str, local_default: str, *, production: bool) -> str:
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    if production:
+        raise MissingSetting(f"{name} must be set when PIPELINE_ENV=production (see .env.example)")
+    return local_default
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    environment: str
+    lake_uri: str
+    shop_conn_id: str
+    warehouse_conn_id: str
+    aws_conn_id: str
+    clean_runner: str
+    spark_master: str
+    glue_jobs_dir: Path
+    glue_job_name: str
+    expectations_dir: Path
+    gx_project_dir: Path
+    data_docs_uri: str
+    extract_lookback_minutes: int
+
+    @classmethod
+    def from_env(cls) -> PipelineSettings:
+        environment = os.environ.get("PIPELINE_ENV", "local").strip() or "local"
+        production = environment == "production"
+        lake_uri = _get("LAKE_URI", str(REPO_ROOT / "data" / "lake"), production=production)
+        clean_runner = _get("CLEAN_RUNNER", "local", production=False)
+        if clean_runner not in CLEAN_RUNNERS:
+            raise ValueError(
+                f"CLEAN_RUNNER={clean_runner!r}; expected one of {', '.join(CLEAN_RUNNERS)}"
+            )
+        default_docs = (
+            f"{lake_uri.rstrip('/')}/data_docs"
+            if lake_uri.startswith("s3://")
+            else str(REPO_ROOT / "data" / "data_docs")
+        )
+        return cls(
+            environment=environment,
+            lake_uri=lake_uri,
+            shop_conn_id=_get("SHOP_CONN_ID", "olist_shop", production=False),
+            warehouse_conn_id=_get("WAREHOUSE_CONN_ID", "olist_warehouse", production=False),
+            aws_conn_id=_get("AWS_CONN_ID", "aws_default", production=False),
+            clean_runner=clean_runner,
+            spark_master=_get("SPARK_MASTER", "local[2]", production=False),
+            glue_jobs_dir=Path(
+                _get("GLUE_JOBS_DIR", str(REPO_ROOT / "glue_jobs"), production=False)
+            ),
+            glue_job_name=_get("GLUE_JOB_NAME", "olist-clean", production=False),
+            expectations_dir=Path(
+                _get("EXPECTATIONS_DIR", str(REPO_ROOT / "expectations"), production=False)
+            ),
+            gx_project_dir=Path(
+                _get("GX_PROJECT_DIR", str(REPO_ROOT / "data" / "gx"), production=False)
+            ),
+            data_docs_uri=_get("DATA_DOCS_URI", default_docs, production=False),
+            extract_lookback_minutes=int(_get("EXTRACT_LOOKBACK_MINUTES", "15", production=False)),
+        )

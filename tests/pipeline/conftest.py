@@ -1,0 +1,83 @@
+"""Fixtures of the pipeline tests: a small shop database with committed data, and lakes.
+
+The pipeline reads the shop through its own connections, so these tests cannot use
+pytest-django's per-test transactions. ``loaded_shop_url`` is a database of its own, migrated
+and loaded once per session by the project's commands (``manage.py migrate`` and
+``manage.py load_olist``) from a dataset the generator writes at a tiny scale. Tests that change
+the shop take ``shop_url``: a copy made with ``CREATE DATABASE ... TEMPLATE`` and dropped
+afterwards, so they never disturb each other or the read-only tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from config.postgres import ensure_database, resolve_database_url, with_database
+from olist_pipeline.lake import Lake
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEST_SCALE = 0.002  # about 200 orders, 2,000 geolocation rows
+TEST_SEED = 7
+SHOP_DATABASE = "pipeline_test_shop"
+
+
+def _drop(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def manage(*args: str, database_url: str) -> str:
+    """Run a Django management command against ``database_url``; its stdout."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT / "django_project",
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def loaded_shop_url(tmp_path_factory) -> Iterator[str]:
+    """libpq URL of a shop database holding the generated tiny dataset (do not modify it)."""
+    from dataset.generator import generate
+
+    url = with_database(resolve_database_url(), SHOP_DATABASE)
+    _drop(url)
+    ensure_database(url)
+    folder = tmp_path_factory.mktemp("olist-tiny")
+    generate(folder, scale=TEST_SCALE, seed=TEST_SEED, progress=False)
+    manage("migrate", "--no-input", "-v", "0", database_url=url)
+    manage("load_olist", str(folder), database_url=url)
+    yield url
+    _drop(url)
+
+
+@pytest.fixture
+def shop_url(loaded_shop_url) -> Iterator[str]:
+    """A private copy of the loaded shop that the test may change; dropped afterwards."""
+    copy = with_database(loaded_shop_url, f"{SHOP_DATABASE}_{uuid.uuid4().hex[:8]}")
+    with psycopg.connect(with_database(loaded_shop_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{copy.rsplit("/", 1)[1]}" template "{SHOP_DATABASE}"')
+    try:
+        yield copy
+    finally:
+        _drop(copy)
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Lake:
+    return Lake.from_uri(str(tmp_path / "lake"))
