@@ -22,7 +22,24 @@ PYTEST_ARGS ?=
 
 export PORT
 
-.PHONY: help install db data load api bench lint format test demo
+# Airflow on this machine: its home, DAGs and plugins from the repository, the metadata in the
+# `airflow` database and the connections from AIRFLOW_CONN_* variables (AIRFLOW_ENV below).
+# Each setting can be overridden from the environment.
+AIRFLOW := $(CURDIR)/.venv/bin/airflow
+export AIRFLOW_HOME ?= $(CURDIR)/.local/airflow
+export AIRFLOW__CORE__DAGS_FOLDER ?= $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER ?= $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES ?= False
+export AIRFLOW__CORE__EXECUTOR ?= LocalExecutor
+export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ?= admin:admin
+export AIRFLOW__API__HOST ?= 127.0.0.1
+export AIRFLOW__API__PORT ?= 8080
+export GX_ANALYTICS_ENABLED ?= False
+AIRFLOW_ENV = eval "$$(cd django_project && $(PY) -m config.postgres ensure olist airflow warehouse \
+	| PYTHONPATH=$(CURDIR)/plugins $(PY) -m olist_pipeline.local_airflow)";
+FULL_REFRESH ?= true
+
+.PHONY: help install db data load api airflow-db airflow pipeline bench lint format test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -54,6 +71,23 @@ load: db ## Load a folder of Olist CSV files (DATA, default OUT) into the shop d
 api: db ## Serve the API with gunicorn on 127.0.0.1:$(PORT)
 	cd django_project && $(CURDIR)/.venv/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
 
+airflow-db: db
+	@mkdir -p $(AIRFLOW_HOME)
+	@$(AIRFLOW_ENV) $(AIRFLOW) db migrate > $(AIRFLOW_HOME)/db-migrate.log 2>&1 \
+		|| { tail -20 $(AIRFLOW_HOME)/db-migrate.log; exit 1; }
+
+airflow: airflow-db ## Start Airflow standalone (UI, scheduler, dag-processor) on 127.0.0.1:8080
+	@echo "Airflow UI: http://$$AIRFLOW__API__HOST:$$AIRFLOW__API__PORT"
+	@echo "Log in with $$(PYTHONPATH=plugins $(PY) -m olist_pipeline.local_airflow login)"
+	@$(AIRFLOW_ENV) exec $(AIRFLOW) standalone
+
+pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and print its summary
+	@mkdir -p data/logs
+	@echo "Running the olist_elt DAG (full_refresh=$(FULL_REFRESH)); log in data/logs/olist_elt.log"
+	@$(AIRFLOW_ENV) $(AIRFLOW) dags test olist_elt -c '{"full_refresh": $(FULL_REFRESH)}' \
+		> data/logs/olist_elt.log 2>&1 || { tail -40 data/logs/olist_elt.log; exit 1; }
+	@PYTHONPATH=plugins $(PY) -m olist_pipeline.report
+
 bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@$(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
@@ -70,7 +104,8 @@ test: db ## Lint, then run the whole test suite against the real PostgreSQL
 	@$(MAKE) --no-print-directory lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-demo: db ## Generate (SCALE), load the shop, print row counts and how to use the API
+demo: db ## Generate (SCALE), load the shop, run the ELT DAG once (full refresh), print summaries
 	@$(MAKE) --no-print-directory data SCALE=$(SCALE) SEED=$(SEED) OUT=$(OUT)
 	@$(MAKE) --no-print-directory load DATA=$(OUT)
 	@$(MANAGE) shop_status
+	@$(MAKE) --no-print-directory pipeline FULL_REFRESH=true

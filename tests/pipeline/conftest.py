@@ -24,6 +24,9 @@ from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_pipeline.lake import Lake
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# Airflow and GX read these when first imported; keep them in the repository and offline.
+os.environ.setdefault("AIRFLOW_HOME", str(REPO_ROOT / ".local" / "airflow"))
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 TEST_SCALE = 0.002  # about 200 orders, 2,000 geolocation rows
 TEST_SEED = 7
 SHOP_DATABASE = "pipeline_test_shop"
