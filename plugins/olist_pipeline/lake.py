@@ -320,24 +320,27 @@ class Lake:
         *,
         run_id: str,
         details: dict[str, Any] | None = None,
+        parquet_options: dict[str, Any] | None = None,
     ) -> Iterator[pq.ParquetWriter]:
         """Stream record batches into one new partition file; commit when the block ends.
 
         The file is written in a local scratch folder (beside the partition for a local lake, so
         publishing it is a rename) and published only if the block finishes without error.
         The caller may add to ``details`` inside the block; it is read at commit time.
+        ``parquet_options`` go to ``pyarrow.parquet.ParquetWriter`` (snappy unless overridden).
         """
+        # Validated before the caller streams anything: a bad zone or date fails at once.
+        base = partition_key(zone, table, ingest_date)
         relative = f"{self.new_attempt()}/part-00000.parquet"
         scratch_root = (
-            Path(self.storage.uri(partition_key(zone, table, ingest_date)))
-            if isinstance(self.storage, LocalStorage)
-            else None
+            Path(self.storage.uri(base)) if isinstance(self.storage, LocalStorage) else None
         )
         if scratch_root is not None:
             scratch_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=scratch_root, prefix=".scratch-") as scratch:
             local = Path(scratch) / "part.parquet"
-            with pq.ParquetWriter(local, schema, compression="snappy") as writer:
+            options = {"compression": "snappy", **(parquet_options or {})}
+            with pq.ParquetWriter(local, schema, **options) as writer:
                 yield writer
             self.put_data_file(zone, table, ingest_date, relative, local)
         self.commit(
