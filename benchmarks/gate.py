@@ -1,0 +1,75 @@
+"""Benchmark: the quality gate on one processed-zone partition (SCALE=1: about 100,000 rows in
+each order table).
+
+``run(lake_uri, ingest_date)`` runs the gate once, as the DAG does, with a fresh GX project and
+Data Docs folder in a temporary directory (so every run pays the same first-run costs: suites
+registered, static assets copied), and returns its wall time, the seconds and rows of each table
+and the share outside the validations (GX context, Data Docs). Importing Great Expectations is
+timed apart, in a fresh interpreter, because a gate task pays it once per process and repeated
+in-process runs would hide it. A failing gate is reported, not raised: the figures are still
+worth having. ``python -m benchmarks.gate LAKE_URI INGEST_DATE`` prints the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from olist_pipeline.lake import Lake
+from olist_pipeline.quality import GateResult, QualityGateFailed, load_suite, run_gate
+from olist_pipeline.settings import REPO_ROOT
+
+
+def _import_seconds() -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "import great_expectations"],
+        env={**os.environ, "GX_ANALYTICS_ENABLED": "False"},
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def run(lake_uri: str, ingest_date: str) -> dict:
+    import_seconds = _import_seconds()
+    load_suite(REPO_ROOT / "expectations", "orders")  # imports GX in this process, untimed
+    lake = Lake.from_uri(lake_uri)
+    with tempfile.TemporaryDirectory(prefix="olist-bench-gate-") as scratch:
+        started = time.perf_counter()
+        try:
+            result: GateResult = run_gate(
+                lake,
+                ingest_date,
+                run_id="benchmark",
+                expectations_dir=REPO_ROOT / "expectations",
+                gx_project_dir=Path(scratch) / "gx",
+                data_docs_uri=str(Path(scratch) / "data_docs"),
+            )
+        except QualityGateFailed as failure:
+            result = failure.result
+        seconds = time.perf_counter() - started
+    validation_seconds = sum(table.seconds for table in result.tables)
+    return {
+        "ingest_date": ingest_date,
+        "success": result.success,
+        "rows": sum(table.rows for table in result.tables),
+        "expectations": sum(table.evaluated for table in result.tables),
+        "seconds": round(seconds, 2),
+        "gx_import_seconds": round(import_seconds, 2),
+        # Everything outside the per-table validations: GX context, Data Docs build.
+        "docs_and_setup_seconds": round(seconds - validation_seconds, 2),
+        "seconds_by_table": {table.table: table.seconds for table in result.tables},
+        "rows_by_table": {table.table: table.rows for table in result.tables},
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print("usage: python -m benchmarks.gate LAKE_URI INGEST_DATE", file=sys.stderr)
+        raise SystemExit(2)
+    print(json.dumps(run(sys.argv[1], sys.argv[2]), indent=2))
