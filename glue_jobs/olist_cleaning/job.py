@@ -1,0 +1,263 @@
+"""The cleaning job's body: raw partitions in, processed and rejected partitions committed.
+
+One Spark session cleans every table of a run. Each table's rows are classified once and
+cached (its parents' valid rows feed its reference checks, and the orders' totals read the
+valid items and payments), then one aggregation counts the outcomes and two writes produce the
+processed and rejected files. Spark writes the files under a fresh attempt folder; the driver
+checks that nothing vanished and only then commits through the lake's manifests, rejected
+first, so a failure leaves the table's previous processed partition in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import pyarrow.parquet as pq
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from olist_cleaning.rules import DUPLICATE, REJECT_KIND, Cleaning
+from olist_cleaning.schemas import (
+    PROCESSED,
+    arrow_schema,
+    conform,
+    raw_schema,
+    rejected_schema,
+)
+from olist_cleaning.session import configure
+from olist_cleaning.transforms import (
+    clean_customers,
+    clean_deleted_rows,
+    clean_deliveries,
+    clean_geolocation,
+    clean_order_items,
+    clean_orders,
+    clean_payments,
+    clean_product_categories,
+    clean_products,
+    clean_reviews,
+    clean_sellers,
+    collapse_geolocation,
+    with_delivery_times,
+    with_item_revenue,
+    with_order_totals,
+)
+from olist_pipeline.lake import Lake, Manifest, partition_key
+from olist_pipeline.tables import BY_NAME, TABLES
+
+# Tables whose processed rows merge several valid rows (one per zip prefix for geolocation):
+# the merged rows count as duplicates removed.
+MERGING_TABLES = frozenset({"geolocation"})
+PROCESSED_SORT_KEY = {"geolocation": ("geolocation_zip_code_prefix",)}
+
+
+class AccountingError(RuntimeError):
+    """Raw rows do not equal processed + rejected + duplicates removed: something vanished."""
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """How the classified rows of a table split (counted in one Spark action)."""
+
+    duplicates: int = 0
+    valid: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def count_outcomes(cleaning: Cleaning) -> Outcomes:
+    counts = cleaning.classified.groupBy(DUPLICATE, REJECT_KIND).count().collect()
+    duplicates = sum(row["count"] for row in counts if row[DUPLICATE])
+    reasons = {
+        row[REJECT_KIND]: row["count"]
+        for row in counts
+        if not row[DUPLICATE] and row[REJECT_KIND] is not None
+    }
+    valid = sum(row["count"] for row in counts if not row[DUPLICATE] and row[REJECT_KIND] is None)
+    return Outcomes(duplicates, valid, sum(reasons.values()), dict(sorted(reasons.items())))
+
+
+def account(
+    table: str,
+    *,
+    raw_rows: int,
+    outcomes: Outcomes,
+    processed_rows: int,
+    rejected_rows: int,
+) -> dict[str, int]:
+    """The table's row accounting; raises ``AccountingError`` unless it balances.
+
+    ``processed_rows`` and ``rejected_rows`` are what the written files hold and ``raw_rows``
+    what the raw manifest says, so a row lost or multiplied anywhere in between shows.
+    """
+    duplicates = outcomes.duplicates
+    if table in MERGING_TABLES:
+        duplicates += outcomes.valid - processed_rows
+    accounting = {
+        "raw_rows": raw_rows,
+        "processed_rows": processed_rows,
+        "rejected_rows": rejected_rows,
+        "duplicates_removed": duplicates,
+    }
+    balanced = raw_rows == processed_rows + rejected_rows + duplicates
+    if not balanced or rejected_rows != outcomes.rejected:
+        raise AccountingError(
+            f"{table}: raw rows do not equal processed + rejected + duplicates removed "
+            f"({accounting}; rules rejected {outcomes.rejected}, kept {outcomes.valid})"
+        )
+    return accounting
+
+
+def parse_tables(text: str) -> list[str]:
+    """A comma-separated list of table names, in the registry's dependency order."""
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = sorted(names - BY_NAME.keys())
+    if unknown or not names:
+        raise ValueError(f"unknown tables {unknown or text!r}; expected some of {list(BY_NAME)}")
+    return [table.name for table in TABLES if table.name in names]
+
+
+class PartitionCleaning:
+    """The tables of one raw ingest date, each classified at most once (lazily, on demand)."""
+
+    def __init__(self, spark: SparkSession, lake: Lake, ingest_date: str, run_id: str):
+        self.spark, self.lake, self.ingest_date, self.run_id = spark, lake, ingest_date, run_id
+        self._manifests: dict[str, Manifest] = {}
+        self._cleanings: dict[str, Cleaning] = {}
+        self._builders: dict[str, Callable[[], Cleaning]] = {
+            "geolocation": lambda: clean_geolocation(self.raw("geolocation")),
+            "product_categories": lambda: clean_product_categories(self.raw("product_categories")),
+            "sellers": lambda: clean_sellers(self.raw("sellers")),
+            "products": lambda: clean_products(self.raw("products")),
+            "customers": lambda: clean_customers(self.raw("customers")),
+            "orders": lambda: clean_orders(self.raw("orders"), self.valid("customers")),
+            "deliveries": lambda: clean_deliveries(self.raw("deliveries"), self.valid("orders")),
+            "order_items": lambda: clean_order_items(
+                self.raw("order_items"),
+                self.valid("orders"),
+                self.valid("products"),
+                self.valid("sellers"),
+            ),
+            "payments": lambda: clean_payments(self.raw("payments"), self.valid("orders")),
+            "reviews": lambda: clean_reviews(self.raw("reviews"), self.valid("orders")),
+            "deleted_rows": lambda: clean_deleted_rows(self.raw("deleted_rows")),
+        }
+
+    def raw_manifest(self, table: str) -> Manifest:
+        if table not in self._manifests:
+            manifest = self.lake.manifest("raw", table, self.ingest_date)
+            if manifest is None:
+                where = partition_key("raw", table, self.ingest_date)
+                raise FileNotFoundError(f"no committed raw partition {where} in {self.lake.uri}")
+            self._manifests[table] = manifest
+        return self._manifests[table]
+
+    def raw(self, table: str) -> DataFrame:
+        """The committed raw rows, read through the manifest, as the registry's types."""
+        schema = raw_schema(BY_NAME[table])
+        uris = self.lake.file_uris(self.raw_manifest(table))
+        if not uris:
+            return self.spark.createDataFrame([], schema)
+        return conform(self.spark.read.parquet(*uris), schema)
+
+    def cleaning(self, table: str) -> Cleaning:
+        if table not in self._cleanings:
+            cleaning = self._builders[table]()
+            cleaning.classified.cache()
+            self._cleanings[table] = cleaning
+        return self._cleanings[table]
+
+    def valid(self, table: str) -> DataFrame:
+        return self.cleaning(table).valid
+
+    def processed(self, table: str) -> DataFrame:
+        valid = self.valid(table)
+        if table == "geolocation":
+            rows = collapse_geolocation(valid)
+        elif table == "orders":
+            rows = with_order_totals(valid, self.valid("order_items"), self.valid("payments"))
+        elif table == "deliveries":
+            rows = with_delivery_times(valid)
+        elif table == "order_items":
+            rows = with_item_revenue(valid)
+        else:
+            rows = valid
+        return conform(rows, PROCESSED[table])
+
+    def publish(self, table: str) -> dict:
+        """Clean one table and commit its rejected, then its processed partition."""
+        raw_manifest = self.raw_manifest(table)
+        outcomes = count_outcomes(self.cleaning(table))
+        key = BY_NAME[table].key
+        rejected_files = self._write(self.cleaning(table).rejected, "rejected", table, key)
+        processed_key = PROCESSED_SORT_KEY.get(table, key)
+        processed_files = self._write(self.processed(table), "processed", table, processed_key)
+        accounting = account(
+            table,
+            raw_rows=raw_manifest.rows,
+            outcomes=outcomes,
+            processed_rows=self._rows("processed", table, processed_files),
+            rejected_rows=self._rows("rejected", table, rejected_files),
+        )
+        self.lake.commit(
+            "rejected",
+            table,
+            self.ingest_date,
+            run_id=self.run_id,
+            files=rejected_files,
+            schema=arrow_schema(rejected_schema(BY_NAME[table])),
+            details={"reasons": outcomes.reasons},
+        )
+        self.lake.commit(
+            "processed",
+            table,
+            self.ingest_date,
+            run_id=self.run_id,
+            files=processed_files,
+            schema=arrow_schema(PROCESSED[table]),
+            details={
+                "accounting": accounting,
+                "raw_run_id": raw_manifest.run_id,
+                "raw_checksum": raw_manifest.checksum,
+            },
+        )
+        return {**accounting, "reasons": outcomes.reasons}
+
+    def _write(self, rows: DataFrame, zone: str, table: str, sort_key: Iterable[str]) -> list[str]:
+        """Write ``rows`` under a new attempt folder; the data files, relative to the partition."""
+        attempt = Lake.new_attempt()
+        ordered = rows.sortWithinPartitions(*[F.col(name) for name in sort_key])
+        ordered.write.parquet(f"{self.lake.partition_uri(zone, table, self.ingest_date)}/{attempt}")
+        base = partition_key(zone, table, self.ingest_date)
+        return [
+            key.removeprefix(f"{base}/")
+            for key in self.lake.storage.list(f"{base}/{attempt}/")
+            if key.endswith(".parquet")
+        ]
+
+    def _rows(self, zone: str, table: str, files: list[str]) -> int:
+        base = partition_key(zone, table, self.ingest_date)
+        rows = 0
+        for relative in files:
+            with self.lake.storage.open_read(f"{base}/{relative}") as stream:
+                rows += pq.ParquetFile(stream).metadata.num_rows
+        return rows
+
+    def release(self) -> None:
+        for cleaning in self._cleanings.values():
+            cleaning.classified.unpersist()
+        self._cleanings.clear()
+
+
+def run(
+    spark: SparkSession, lake: Lake, ingest_date: str, run_id: str, tables: Iterable[str]
+) -> dict[str, dict]:
+    """Clean ``tables`` of the raw partition ``ingest_date``; each table's accounting and
+    reject reasons, as also recorded in its processed and rejected manifests."""
+    configure(spark)
+    cleaning = PartitionCleaning(spark, lake, ingest_date, run_id)
+    try:
+        return {table: cleaning.publish(table) for table in parse_tables(",".join(tables))}
+    finally:
+        cleaning.release()

@@ -1,0 +1,57 @@
+"""Spark session settings the cleaning depends on, for Glue's session and local ones."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+# A cleaning run lives for well under a minute: the JVM's optimising compiler (C2) costs more
+# CPU than it wins back in that time on a small machine, so local runs stop at C1.
+LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+
+# Settings the results depend on, applied to any session (Glue's included) before a run:
+# São Paulo dates are computed from UTC instants, and Parquet timestamps are written as the
+# microsecond UTC instants the raw zone and pyarrow readers use.
+RUNTIME_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
+    "spark.sql.parquet.compression.codec": "snappy",
+}
+
+
+def configure(spark: SparkSession) -> SparkSession:
+    for name, value in RUNTIME_SETTINGS.items():
+        spark.conf.set(name, value)
+    return spark
+
+
+def local_session(
+    master: str | None = "local[2]",
+    *,
+    shuffle_partitions: int = 2,
+    driver_memory: str = "2g",
+    app_name: str = "olist-clean",
+) -> SparkSession:
+    """A session for one machine: few shuffle partitions (the tables are small), no UI, no
+    ``_SUCCESS`` markers (the lake's manifest is the commit).
+
+    ``master=None`` leaves the master to ``spark-submit``. ``driver_memory`` and the Java
+    options only apply when this call starts the JVM (in process, not under ``spark-submit``).
+    """
+    builder = SparkSession.builder.appName(app_name)
+    if master is not None:
+        builder = builder.master(master)
+    settings = {
+        **RUNTIME_SETTINGS,
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        "spark.default.parallelism": str(shuffle_partitions),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.log.level": "WARN",
+        "spark.driver.memory": driver_memory,
+        "spark.driver.extraJavaOptions": LOCAL_JAVA_OPTIONS,
+        "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+        "spark.hadoop.parquet.enable.summary-metadata": "false",
+    }
+    for name, value in settings.items():
+        builder = builder.config(name, value)
+    return builder.getOrCreate()
