@@ -41,7 +41,7 @@ SETTINGS = PipelineSettings.from_env()
     max_active_runs=1,
     default_args={
         "owner": "data-platform",
-        "retries": 2,
+        "retries": SETTINGS.task_retries,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
@@ -74,6 +74,7 @@ def olist_elt():
         from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
 
         from olist_pipeline.cleaning import glue_script_args
+        from olist_pipeline.tables import TABLES
 
         clean = GlueJobOperator(
             task_id="clean",
@@ -82,6 +83,7 @@ def olist_elt():
                 lake_uri=SETTINGS.lake_uri,
                 ingest_date="{{ ti.xcom_pull(task_ids='extract')['ingest_date'] }}",
                 run_id="{{ run_id }}",
+                tables=[table.name for table in TABLES],
             ),
             aws_conn_id=SETTINGS.aws_conn_id,
             wait_for_completion=True,
@@ -90,10 +92,12 @@ def olist_elt():
     else:
 
         @task(task_id="clean")
-        def clean_on_local_spark(extracted: dict, dag_run=None) -> None:
+        def clean_on_local_spark(extracted: dict, dag_run=None) -> dict:
             from olist_pipeline import steps
 
-            steps.clean(SETTINGS, ingest_date=extracted["ingest_date"], run_id=dag_run.run_id)
+            return steps.clean(
+                SETTINGS, ingest_date=extracted["ingest_date"], run_id=dag_run.run_id
+            )
 
         clean = clean_on_local_spark(extracted)
 

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from olist_pipeline.lake import Lake
+from olist_pipeline.quality import data_docs_location
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.tables import TABLES
 
@@ -74,6 +75,7 @@ def main(argv: list[str]) -> int:
         return 1
     print(f"Lake {lake.uri}, ingest_date={ingest_date}:")
     print(format_summary(summarise(lake, ingest_date)))
+    print(f"Data Docs: {data_docs_location(settings.data_docs_uri)}")
     return 0
 
 

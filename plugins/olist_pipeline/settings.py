@@ -43,6 +43,7 @@ class PipelineSettings:
     gx_project_dir: Path
     data_docs_uri: str
     extract_lookback_minutes: int
+    task_retries: int
 
     @classmethod
     def from_env(cls) -> PipelineSettings:
@@ -79,4 +80,5 @@ class PipelineSettings:
             ),
             data_docs_uri=_get("DATA_DOCS_URI", default_docs, production=False),
             extract_lookback_minutes=int(_get("EXTRACT_LOOKBACK_MINUTES", "15", production=False)),
+            task_retries=int(_get("TASK_RETRIES", "2", production=False)),
         )

@@ -1,0 +1,135 @@
+"""The ELT DAG end to end, run by Airflow itself (``airflow dags test``) on a tiny shop.
+
+Real tasks in a real Airflow with its metadata in PostgreSQL, local Spark for the cleaning
+and Great Expectations for the gate; only the lake and the Data Docs live in a temporary
+folder. Slow (Airflow, Spark and GX start-ups), so each scenario is one DAG run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from config.postgres import ensure_database, resolve_database_url, with_database
+from olist_pipeline.lake import Lake
+from olist_pipeline.local_airflow import sqlalchemy_url
+from olist_pipeline.tables import TABLES
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW = Path(sys.executable).with_name("airflow")
+METADATA_DATABASE = "pipeline_test_airflow"
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory) -> dict[str, str]:
+    """Environment for the Airflow CLI: a private home, metadata database migrated once."""
+    server_url = resolve_database_url()
+    ensure_database(with_database(server_url, METADATA_DATABASE))
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(server_url, METADATA_DATABASE),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "CLEAN_RUNNER": "local",
+        # A failed task would otherwise wait out its retry delays inside `dags test`.
+        "TASK_RETRIES": "0",
+        "SPARK_MASTER": "local[2]",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+    migrate = subprocess.run(
+        [str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, text=True, check=False
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    return env
+
+
+def run_dag(env: dict[str, str], tmp_path: Path, shop_url: str, conf: dict, *extra: str):
+    env = {
+        **env,
+        "AIRFLOW_CONN_OLIST_SHOP": shop_url,
+        "LAKE_URI": str(tmp_path / "lake"),
+        "DATA_DOCS_URI": str(tmp_path / "data_docs"),
+        "GX_PROJECT_DIR": str(tmp_path / "gx"),
+    } | dict(item.split("=", 1) for item in extra)
+    return subprocess.run(
+        [str(AIRFLOW), "dags", "test", "olist_elt", "-c", json.dumps(conf)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def shop_counts(shop_url: str) -> dict[str, int]:
+    with psycopg.connect(shop_url) as conn:
+        return {
+            table.name: conn.execute(f"select count(*) from {table.name}").fetchone()[0]
+            for table in TABLES
+        }
+
+
+def test_a_full_refresh_fills_every_zone_with_accounted_partitions(
+    airflow_env, loaded_shop_url, tmp_path
+):
+    run = run_dag(airflow_env, tmp_path, loaded_shop_url, {"full_refresh": True})
+    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    (ingest_date,) = lake.partitions("raw", "orders")
+    expected = shop_counts(loaded_shop_url)
+    for table in TABLES:
+        raw = lake.manifest("raw", table.name, ingest_date)
+        processed = lake.manifest("processed", table.name, ingest_date)
+        rejected = lake.manifest("rejected", table.name, ingest_date)
+        assert raw.rows == expected[table.name], table.name
+        assert raw.details["full_refresh"] is True
+        accounting = processed.details["accounting"]
+        assert accounting["raw_rows"] == raw.rows
+        assert raw.rows == (processed.rows + rejected.rows + accounting["duplicates_removed"]), (
+            table.name
+        )
+        assert processed.run_id == raw.run_id
+    # Geolocation collapses to one row per zip prefix.
+    assert lake.manifest("processed", "geolocation", ingest_date).rows < expected["geolocation"]
+    assert (tmp_path / "data_docs" / "index.html").is_file()
+    assert "Data Docs:" in run.stdout + run.stderr
+
+
+def test_a_failing_suite_stops_the_dag_before_the_report(airflow_env, loaded_shop_url, tmp_path):
+    expectations = tmp_path / "expectations"
+    shutil.copytree(REPO_ROOT / "expectations", expectations)
+    suite_file = expectations / "orders.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "order_status", "value_set": ["delivered"]},
+        }
+    )
+    suite_file.write_text(json.dumps(suite))
+
+    run = run_dag(
+        airflow_env,
+        tmp_path,
+        loaded_shop_url,
+        {"full_refresh": True},
+        f"EXPECTATIONS_DIR={expectations}",
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "expect_column_values_to_be_in_set on order_status" in output
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    (ingest_date,) = lake.partitions("processed", "orders")
+    assert lake.manifest("processed", "orders", ingest_date) is not None
+    assert "Run summary" not in output, "the report ran after a failed gate"
