@@ -17,11 +17,10 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from benchmarks import PLUGINS, REPO_ROOT
 
 # The measured processes import the pipeline from the repository (MWAA's and Glue's layouts).
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PLUGINS = REPO_ROOT / "plugins"
 GLUE_JOBS = REPO_ROOT / "glue_jobs"
 
 _CLEAN = """

@@ -31,25 +31,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-PLUGINS = REPO_ROOT / "plugins"
+from benchmarks import REPO_ROOT, plugins_on_path
+
 DEFAULT_SHOP_URL = "postgresql://postgres@127.0.0.1:5432/olist"
 PARALLEL_THREADS = 2
-
-
-def _plugins_on_path() -> None:
-    """The pipeline package lives in plugins/ (MWAA's layout), not installed."""
-    if str(PLUGINS) not in sys.path:
-        sys.path.insert(0, str(PLUGINS))
 
 
 def _plain_copy(shop_url: str) -> tuple[int, float]:
     """The baseline: every table copied out as PostgreSQL sends it, nothing done with it."""
     import psycopg
 
-    _plugins_on_path()
+    plugins_on_path()
     from olist_pipeline.tables import TABLES
 
     rows = 0
@@ -137,7 +130,7 @@ def _parallel(shop_url: str, lake_dir: str) -> list:
 
 def _measure_in_child(mode: str, shop_url: str) -> dict:
     """Run one extract in this (fresh) process: seconds, rows, bytes and peak memory."""
-    _plugins_on_path()
+    plugins_on_path()
     import adbc_driver_postgresql.dbapi  # noqa: F401 - counted in the start-up memory
     import pyarrow.parquet  # noqa: F401
 

@@ -20,9 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from olist_pipeline.lake import Lake
-from olist_pipeline.quality import GateResult, QualityGateFailed, load_suite, run_gate
-from olist_pipeline.settings import REPO_ROOT
+from benchmarks import REPO_ROOT, plugins_on_path
 
 
 def _import_seconds() -> float:
@@ -36,13 +34,17 @@ def _import_seconds() -> float:
 
 
 def run(lake_uri: str, ingest_date: str) -> dict:
+    plugins_on_path()
+    from olist_pipeline.lake import Lake
+    from olist_pipeline.quality import QualityGateFailed, load_suite, run_gate
+
     import_seconds = _import_seconds()
     load_suite(REPO_ROOT / "expectations", "orders")  # imports GX in this process, untimed
     lake = Lake.from_uri(lake_uri)
     with tempfile.TemporaryDirectory(prefix="olist-bench-gate-") as scratch:
         started = time.perf_counter()
         try:
-            result: GateResult = run_gate(
+            result = run_gate(
                 lake,
                 ingest_date,
                 run_id="benchmark",

@@ -1,0 +1,72 @@
+"""What the pipeline benchmarks start from: a SCALE=1 shop and one raw partition of it.
+
+``shop_database(data_dir)`` gives the URL of ``olist_bench_pipeline`` (never the shop's own
+``olist``), loaded from ``data_dir`` with ``manage.py load_olist`` unless it already holds that
+folder's orders; ``raw_partition(shop_url, lake_uri)`` extracts it once (full refresh) so the
+clean and gate benchmarks measure themselves only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from benchmarks import DJANGO_PROJECT, django_project_on_path, plugins_on_path
+
+BENCH_DATABASE = "olist_bench_pipeline"
+INGEST_DATE = date(2018, 10, 18)  # a fixed partition: reruns replace it
+
+
+def _orders_in_folder(data_dir: Path) -> int:
+    with (data_dir / "olist_orders_dataset.csv").open("rb") as orders:
+        return sum(1 for _ in orders) - 1
+
+
+def shop_database(data_dir: Path) -> str:
+    django_project_on_path()
+    import psycopg
+
+    from config.postgres import ensure_database, resolve_database_url, with_database
+
+    url = with_database(resolve_database_url(), BENCH_DATABASE)
+    ensure_database(url)
+    with psycopg.connect(url) as conn:
+        loaded = (
+            conn.execute("select to_regclass('orders') is not null").fetchone()[0]
+            and (conn.execute("select count(*) from orders").fetchone()[0])
+        )
+    if loaded != _orders_in_folder(data_dir):
+        environment = {**os.environ, "DATABASE_URL": url}
+        for command in (
+            ["migrate", "--no-input", "-v", "0"],
+            ["load_olist", str(Path(data_dir).resolve())],
+        ):
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=DJANGO_PROJECT,
+                env=environment,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+    return url
+
+
+def raw_partition(shop_url: str, lake_uri: str) -> str:
+    """Extract every table once into ``lake_uri``; the ingest date written."""
+    plugins_on_path()
+    from olist_pipeline.extract import extract_tables
+    from olist_pipeline.lake import Lake
+
+    extract_tables(
+        shop_url,
+        Lake.from_uri(lake_uri),
+        ingest_date=INGEST_DATE,
+        run_id="benchmark",
+        interval_start=None,
+        interval_end=datetime.now(UTC),
+        full_refresh=True,
+    )
+    return INGEST_DATE.isoformat()
