@@ -79,7 +79,7 @@ airflow-db: db
 airflow: airflow-db ## Start Airflow standalone (UI, scheduler, dag-processor) on 127.0.0.1:8080
 	@echo "Airflow UI: http://$$AIRFLOW__API__HOST:$$AIRFLOW__API__PORT"
 	@echo "Log in with $$(PYTHONPATH=plugins $(PY) -m olist_pipeline.local_airflow login)"
-	@$(AIRFLOW_ENV) exec $(AIRFLOW) standalone
+	@$(AIRFLOW_ENV) PATH="$(CURDIR)/.venv/bin:$$PATH" exec $(AIRFLOW) standalone
 
 pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and print its summary
 	@mkdir -p data/logs
