@@ -10,7 +10,9 @@ afterwards, so they never disturb each other or the read-only tests.
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -84,3 +86,38 @@ def shop_url(loaded_shop_url) -> Iterator[str]:
 @pytest.fixture
 def lake(tmp_path: Path) -> Lake:
     return Lake.from_uri(str(tmp_path / "lake"))
+
+
+@pytest.fixture(scope="session")
+def s3_client():
+    """A boto3 S3 client talking to moto's S3 server, started on a free loopback port."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for all the cleaning tests (a start costs seconds)."""
+    from olist_cleaning.session import local_session
+
+    session = local_session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()
+    # py4j logs from finalizers at interpreter exit, after pytest closed its log streams.
+    logging.getLogger("py4j").setLevel(logging.WARNING)

@@ -18,7 +18,6 @@ import pytest
 
 from olist_cleaning.job import run
 from olist_cleaning.schemas import PROCESSED, arrow_schema
-from olist_cleaning.session import local_session
 from olist_pipeline.cleaning import (
     build_py_files,
     clean,
@@ -49,13 +48,6 @@ EXPECTED_ACCOUNTING = {
     "reviews": (1, 1, 0, 0),
     "deleted_rows": (0, 0, 0, 0),
 }
-
-
-@pytest.fixture(scope="session")
-def spark():
-    session = local_session("local[2]", shuffle_partitions=2)
-    yield session
-    session.stop()
 
 
 def _write_raw(lake, table: str, rows: list[dict]) -> None:

@@ -15,7 +15,6 @@ from olist_cleaning import vocabulary
 from olist_cleaning.job import AccountingError, Outcomes, account, count_outcomes, parse_tables
 from olist_cleaning.rules import mark_duplicates, normalise_state, normalise_text
 from olist_cleaning.schemas import PROCESSED, conform, raw_schema
-from olist_cleaning.session import local_session
 from olist_cleaning.transforms import (
     clean_customers,
     clean_deleted_rows,
@@ -37,13 +36,6 @@ OTHER_ORDER = "b" * 32
 CUSTOMER = "c" * 32
 PRODUCT = "d" * 32
 SELLER = "e" * 32
-
-
-@pytest.fixture(scope="session")
-def spark():
-    session = local_session("local[2]", shuffle_partitions=2)
-    yield session
-    session.stop()
 
 
 def raw_frame(spark, table: str, rows: list[dict]):

@@ -7,12 +7,9 @@ never see a half-written partition, a failed write leaves the previous state, a 
 
 from __future__ import annotations
 
-import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -36,32 +33,11 @@ def _partition_keys(lake: Lake, day: str = DAY) -> list[str]:
     return lake.storage.list(f"{partition_key('raw', 'orders', day)}/")
 
 
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.integration)])
 def lake(request, tmp_path: Path) -> Lake:
     if request.param == "local":
         return Lake.from_uri(str(tmp_path / "lake"))
-    client = boto3.client(
-        "s3",
-        endpoint_url=request.getfixturevalue("s3_endpoint"),
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-east-1",
-    )
+    client = request.getfixturevalue("s3_client")
     bucket = f"lake-{uuid.uuid4().hex[:12]}"
     client.create_bucket(Bucket=bucket)
     return Lake.from_uri(f"s3://{bucket}/olist", s3_client=client)

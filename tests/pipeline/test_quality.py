@@ -6,15 +6,11 @@ changes one thing in an otherwise good partition and checks that the gate names 
 
 from __future__ import annotations
 
-import json
-import socket
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import boto3
 import pyarrow as pa
 import pytest
 
@@ -578,31 +574,9 @@ def test_failure_names_expectations_in_the_gate_result(lake, tmp_path):
     assert products.failures[0].column == "product_weight_g"
     assert products.failures[0].samples == (-5,)
     assert (tmp_path / "docs" / "index.html").is_file()
-    assert json.loads(json.dumps({"report": str(failure.value)}))
 
 
 # --- Data Docs on S3 ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def s3_client() -> Iterator:
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield boto3.client(
-            "s3",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            region_name="us-east-1",
-        )
-    finally:
-        server.stop()
 
 
 @pytest.mark.integration
