@@ -1,5 +1,6 @@
-# The shop's image (Django + DRF under gunicorn). Same lock file as every other command.
-FROM python:3.11-slim
+# The platform's images, from one lock file: `shop` (Django + DRF under gunicorn) and `pipeline`
+# (Airflow with the DAGs, the cleaning job on local Spark, the quality gate).
+FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -15,6 +16,26 @@ RUN uv sync --frozen --no-default-groups --no-install-project
 
 COPY django_project ./django_project
 WORKDIR /app/django_project
+
+
+FROM base AS pipeline
+
+# Spark runs on a JVM (Java 17, as on the machines the project is tested on).
+RUN apt-get update \
+    && apt-get install --no-install-recommends -y openjdk-17-jre-headless \
+    && rm -rf /var/lib/apt/lists/*
+# AIRFLOW_HOME=/app: Airflow's default dags/ and plugins/ folders are the project's.
+ENV AIRFLOW_HOME=/app
+COPY dags /app/dags
+COPY plugins /app/plugins
+COPY glue_jobs /app/glue_jobs
+COPY expectations /app/expectations
+
+EXPOSE 8080
+CMD ["airflow", "standalone"]
+
+
+FROM base AS shop
 
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"]

@@ -31,6 +31,8 @@ def test_every_service_command_names_existing_code():
             elif words[:2] == ["python", "-m"]:
                 module = SHOP_DIR.joinpath(*words[2].split("."))
                 assert module.with_suffix(".py").exists() or module.is_dir(), (name, words)
+            elif words[0] == "airflow":
+                assert words[1:] in (["db", "migrate"], ["standalone"]), (name, words)
             elif words[0] == "gunicorn":
                 assert (SHOP_DIR / words[1].replace(".", "/")).with_suffix(".py").exists()
                 assert (SHOP_DIR / words[words.index("-c") + 1]).exists()
@@ -39,10 +41,19 @@ def test_every_service_command_names_existing_code():
     assert checked >= 4
 
 
-def test_image_serves_what_the_compose_file_runs():
-    cmd = re.search(r"^CMD (\[.*\])$", DOCKERFILE, re.MULTILINE).group(1)
-    assert yaml.safe_load(cmd)[:2] == ["gunicorn", "config.wsgi"]
-    assert "WORKDIR /app/django_project" in DOCKERFILE
+def test_images_serve_what_the_compose_file_runs():
+    stages = dict(re.findall(r"^FROM \S+ AS (\w+)$(.*?)(?=^FROM |\Z)", DOCKERFILE, re.M | re.S))
+    for service in COMPOSE["services"].values():
+        if "build" in service:
+            assert service["build"]["target"] in stages
+    shop_cmd = re.search(r"^CMD (\[.*\])$", stages["shop"], re.MULTILINE).group(1)
+    assert yaml.safe_load(shop_cmd)[:2] == ["gunicorn", "config.wsgi"]
+    assert "WORKDIR /app/django_project" in stages["base"]
+    # Airflow finds the DAGs and plugins in its home's default folders.
+    assert "ENV AIRFLOW_HOME=/app" in stages["pipeline"]
+    assert {"COPY dags /app/dags", "COPY plugins /app/plugins"} <= set(
+        stages["pipeline"].splitlines()
+    )
     for source in re.findall(r"^COPY (\S+)", DOCKERFILE, re.MULTILINE):
         assert (ROOT / source).exists(), source
 
