@@ -54,7 +54,14 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def run_dag(env: dict[str, str], tmp_path: Path, shop_url: str, conf: dict, *extra: str):
+def run_dag(
+    env: dict[str, str],
+    tmp_path: Path,
+    shop_url: str,
+    conf: dict,
+    *extra: str,
+    logical_date: str | None = None,
+):
     env = {
         **env,
         "AIRFLOW_CONN_OLIST_SHOP": shop_url,
@@ -63,7 +70,15 @@ def run_dag(env: dict[str, str], tmp_path: Path, shop_url: str, conf: dict, *ext
         "GX_PROJECT_DIR": str(tmp_path / "gx"),
     } | dict(item.split("=", 1) for item in extra)
     return subprocess.run(
-        [str(AIRFLOW), "dags", "test", "olist_elt", "-c", json.dumps(conf)],
+        [
+            str(AIRFLOW),
+            "dags",
+            "test",
+            "olist_elt",
+            *([logical_date] if logical_date else []),
+            "-c",
+            json.dumps(conf),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -104,6 +119,35 @@ def test_a_full_refresh_fills_every_zone_with_accounted_partitions(
     assert lake.manifest("processed", "geolocation", ingest_date).rows < expected["geolocation"]
     assert (tmp_path / "data_docs" / "index.html").is_file()
     assert "Data Docs:" in run.stdout + run.stderr
+
+
+def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
+    airflow_env, loaded_shop_url, tmp_path
+):
+    """The tiny shop was loaded today, so nothing changed on 9 November: every stage runs on
+    empty partitions (a date after the DAG's start date, or Airflow creates no task)."""
+    run = run_dag(
+        airflow_env,
+        tmp_path,
+        loaded_shop_url,
+        {"full_refresh": False},
+        logical_date="2026-11-10T03:00:00+00:00",
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    # A manual run at 03:00 on the 10th covers the day that ended then; its partition is
+    # named after the day the interval ends.
+    (ingest_date,) = lake.partitions("raw", "orders")
+    assert ingest_date == "2026-11-10"
+    for table in TABLES:
+        raw = lake.manifest("raw", table.name, ingest_date)
+        assert raw.rows == 0, table.name
+        assert raw.details["full_refresh"] is False
+        assert raw.details["interval"]["start"] == "2026-11-09T03:00:00+00:00"
+        assert raw.details["interval"]["end"] == "2026-11-10T03:00:00+00:00"
+        assert raw.details["interval"]["lookback_minutes"] == 15
+        assert lake.manifest("processed", table.name, ingest_date).rows == 0
 
 
 def test_a_failing_suite_stops_the_dag_before_the_report(airflow_env, loaded_shop_url, tmp_path):
