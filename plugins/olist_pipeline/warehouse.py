@@ -5,23 +5,27 @@ types read from the partition's manifest, so the warehouse follows the processed
 without a second copy of it) plus ``_ingest_date`` and ``_run_id``. Loading a partition
 replaces that ingest date's rows in one transaction, so a rerun or a backfill leaves the
 table as one load would. Locally the rows stream from the Parquet files, batch by batch, into
-``COPY ... FROM STDIN``; only the files the partition's manifest commits are read.
+PostgreSQL's binary ``COPY ... FROM STDIN`` (ADBC); on Redshift, ``COPY ... FORMAT AS PARQUET``
+reads them from S3 (``olist_pipeline.redshift``). Only the files the partition's manifest
+commits are read.
+
+``PostgresWarehouse`` and ``RedshiftWarehouse`` offer the same methods (``create_schemas``,
+``load_partition``, ``run_script``, ``query``, ``maintain``); the warehouse connection's type
+picks one (``olist_pipeline.connections.warehouse``).
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from olist_pipeline.lake import Lake, Manifest, partition_key
 
-SCHEMAS = ("staging", "core", "marts")
+SCHEMAS = ("staging", "core", "marts", "audit")
 LOAD_TABLE_PREFIX = "lake_"
 # Redshift's varchar is limited to 65,535 bytes and has no text type.
 _REDSHIFT_TEXT = "varchar(65535)"
@@ -67,15 +71,17 @@ def create_load_table_sql(table: str, columns: list[dict[str, str]], dialect: st
     return f"create table if not exists {load_table_name(table)} (\n{body}\n)"
 
 
-def delete_partition_sql(table: str) -> str:
-    return f"delete from {load_table_name(table)} where _ingest_date = %(ingest_date)s"
-
-
 @dataclass(frozen=True)
 class LoadResult:
     table: str
     ingest_date: str
     rows: int
+
+
+# Memory for the models' sorts, hashes and temp tables (the defaults, 4 MB and 8 MB, spill a
+# full load's joins to disk), and no JIT: compiling a query costs more than these short ones
+# take. This session only.
+_SESSION_OPTIONS = "-c work_mem=64MB -c temp_buffers=256MB -c jit=off"
 
 
 class PostgresWarehouse:
@@ -87,15 +93,35 @@ class PostgresWarehouse:
         self.url = url
 
     def create_schemas(self) -> None:
+        self.run_script([f"create schema if not exists {schema}" for schema in SCHEMAS])
+
+    def run_script(self, statements: list[str]) -> None:
+        """Run ``statements`` in one transaction: all of them take effect, or none."""
+        import psycopg
+
+        with psycopg.connect(self.url, options=_SESSION_OPTIONS) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def maintain(self, relation: str) -> None:
+        """Reclaim the rows a model's delete + insert left dead and refresh the planner's
+        statistics, so the next model reading ``relation`` plans for its real size."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:  # vacuum runs outside one
+            conn.execute(f"vacuum (analyze) {relation}")
+
+    def query(self, sql: str, params: dict | None = None) -> list[tuple]:
         import psycopg
 
         with psycopg.connect(self.url) as conn:
-            for schema in SCHEMAS:
-                conn.execute(f"create schema if not exists {schema}")
+            return conn.execute(sql, params).fetchall()
 
     def load_partition(self, lake: Lake, table: str, ingest_date: date | str) -> LoadResult:
         """Replace ``ingest_date``'s rows of ``staging.lake_<table>`` with the partition's."""
-        import psycopg
+        from contextlib import closing
+
+        import adbc_driver_postgresql.dbapi as adbc
 
         manifest = lake.manifest("processed", table, ingest_date)
         if manifest is None:
@@ -103,34 +129,42 @@ class PostgresWarehouse:
                 f"no committed partition {partition_key('processed', table, ingest_date)}"
                 f" in {lake.uri}"
             )
-        names = [column["name"] for column in manifest.columns]
-        column_list = ", ".join([*names, "_ingest_date", "_run_id"])
         base = partition_key("processed", table, manifest.ingest_date)
+        schema, _, name = load_table_name(table).partition(".")
         rows = 0
-        with psycopg.connect(self.url) as conn:  # one transaction: delete and copy together
-            conn.execute(create_load_table_sql(table, manifest.columns, self.dialect))
-            conn.execute(delete_partition_sql(table), {"ingest_date": manifest.ingest_date})
-            copy_sql = f"copy {load_table_name(table)} ({column_list}) from stdin (format csv)"
-            with conn.cursor().copy(copy_sql) as copy:
-                for entry in manifest.files:
-                    with lake.storage.open_read(f"{base}/{entry.path}") as stream:
-                        for batch in pq.ParquetFile(stream).iter_batches():
-                            copy.write(_csv(batch, manifest))
+        # One transaction: the table, the day's delete and the rows commit together. ADBC
+        # streams the Arrow batches as binary COPY, so values cross without a text round trip.
+        with closing(adbc.connect(self.url)) as conn, closing(conn.cursor()) as cursor:
+            cursor.execute(create_load_table_sql(table, manifest.columns, self.dialect))
+            cursor.execute(
+                f"delete from {load_table_name(table)}"
+                f" where _ingest_date = '{date.fromisoformat(manifest.ingest_date)}'"
+            )
+            for entry in manifest.files:
+                with lake.storage.open_read(f"{base}/{entry.path}") as stream:
+                    for batch in pq.ParquetFile(stream).iter_batches():
+                        if batch.num_rows:
+                            cursor.adbc_ingest(
+                                name,
+                                _with_load_columns(batch, manifest),
+                                "append",
+                                db_schema_name=schema,
+                            )
                             rows += batch.num_rows
-        if rows != manifest.rows:
-            raise RuntimeError(f"{table}: loaded {rows} rows, the manifest says {manifest.rows}")
+            if rows != manifest.rows:
+                conn.rollback()
+                raise RuntimeError(
+                    f"{table}: read {rows} rows, the manifest says {manifest.rows}; nothing loaded"
+                )
+            conn.commit()
+        self.maintain(load_table_name(table))
         return LoadResult(table, manifest.ingest_date, rows)
 
 
-def _csv(batch: pa.RecordBatch, manifest: Manifest) -> bytes:
-    """One batch as CSV for PostgreSQL's COPY: nulls unquoted and empty, strings quoted."""
-    extended = batch.append_column(
-        "_ingest_date", pa.array([manifest.ingest_date] * batch.num_rows, pa.string())
-    ).append_column("_run_id", pa.array([manifest.run_id] * batch.num_rows, pa.string()))
-    sink = io.BytesIO()
-    pa_csv.write_csv(
-        extended,
-        sink,
-        write_options=pa_csv.WriteOptions(include_header=False, quoting_style="needed"),
+def _with_load_columns(batch: pa.RecordBatch, manifest: Manifest) -> pa.RecordBatch:
+    """The batch with the load's own columns: the partition's ingest date and run id."""
+    rows = batch.num_rows
+    day = date.fromisoformat(manifest.ingest_date)
+    return batch.append_column("_ingest_date", pa.array([day] * rows, pa.date32())).append_column(
+        "_run_id", pa.array([manifest.run_id] * rows, pa.string())
     )
-    return sink.getvalue()

@@ -88,6 +88,27 @@ def lake(tmp_path: Path) -> Lake:
     return Lake.from_uri(str(tmp_path / "lake"))
 
 
+@pytest.fixture
+def warehouse_url() -> Iterator[str]:
+    """libpq URL of an empty warehouse database of the test's own; dropped afterwards."""
+    url = with_database(resolve_database_url(), f"pipeline_test_warehouse_{uuid.uuid4().hex[:8]}")
+    ensure_database(url)
+    try:
+        yield url
+    finally:
+        _drop(url)
+
+
+@pytest.fixture
+def warehouse_builder(warehouse_url, lake):
+    """A ``WarehouseBuilder`` (tests/pipeline/warehouse_builder.py) on an empty warehouse."""
+    from warehouse_builder import WarehouseBuilder
+
+    from olist_pipeline.warehouse import PostgresWarehouse
+
+    return WarehouseBuilder(PostgresWarehouse(warehouse_url), lake)
+
+
 @pytest.fixture(scope="session")
 def s3_client():
     """A boto3 S3 client talking to moto's S3 server, started on a free loopback port."""
