@@ -32,3 +32,45 @@ def lake(settings: PipelineSettings) -> Lake:
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
     return Lake.from_uri(settings.lake_uri, s3_client=S3Hook(settings.aws_conn_id).get_conn())
+
+
+def warehouse(settings: PipelineSettings):
+    """The warehouse of the warehouse connection: PostgreSQL locally, or Redshift through the
+    Redshift Data API for a ``redshift`` connection, which names the database (schema), the
+    database user (login, for a provisioned cluster) and, in its extra, ``iam_role`` (the role
+    COPY reads the lake with) and ``cluster_identifier`` or ``workgroup_name`` (Serverless),
+    optionally ``secret_arn``. The Data API's credentials are the AWS connection's."""
+    from airflow.sdk import Connection
+
+    conn = Connection.get(settings.warehouse_conn_id)
+    if conn.conn_type == "redshift":
+        from olist_pipeline.redshift import redshift_warehouse_from
+
+        extra = conn.extra_dejson
+        return redshift_warehouse_from(
+            settings.aws_conn_id,
+            database=conn.schema or "dev",
+            iam_role=extra["iam_role"],
+            cluster_identifier=extra.get("cluster_identifier"),
+            workgroup_name=extra.get("workgroup_name"),
+            db_user=conn.login or None,
+            secret_arn=extra.get("secret_arn"),
+        )
+    from olist_pipeline.warehouse import PostgresWarehouse
+
+    return PostgresWarehouse(postgres_url(settings.warehouse_conn_id))
+
+
+def warehouse_sqlalchemy_url(settings: PipelineSettings) -> str:
+    """A SQLAlchemy URL of the warehouse, for the Great Expectations checks: derived from a
+    PostgreSQL connection, or a Redshift connection's ``sqlalchemy_url`` extra (which needs a
+    Redshift SQLAlchemy dialect installed where the checks run)."""
+    from airflow.sdk import Connection
+
+    from olist_pipeline.local_airflow import sqlalchemy_url
+
+    conn = Connection.get(settings.warehouse_conn_id)
+    if conn.conn_type == "redshift":
+        return conn.extra_dejson["sqlalchemy_url"]
+    url = postgres_url(settings.warehouse_conn_id)
+    return sqlalchemy_url(url, url.rsplit("/", 1)[1])
