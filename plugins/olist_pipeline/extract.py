@@ -52,6 +52,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from olist_pipeline.lake import Lake
+from olist_pipeline.reconcile import read_shop_totals, totals_to_json
 from olist_pipeline.tables import ORDER_PARTS, TABLES, Table
 
 RAW_ZONE = "raw"
@@ -302,8 +303,10 @@ def run_details(
     full_refresh: bool,
     lookback: timedelta,
     snapshot: str,
+    shop_totals: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The manifest facts every table of one run shares."""
+    """The manifest facts every table of one run shares (``shop_totals``: what the shop held at
+    the snapshot, for the warehouse's reconciliation)."""
     return {
         "interval": {
             "start": _iso(interval_start),
@@ -312,6 +315,7 @@ def run_details(
         },
         "full_refresh": full_refresh,
         "snapshot": snapshot,
+        "shop_totals": shop_totals,
     }
 
 
@@ -366,6 +370,7 @@ def extract_tables(
             full_refresh=full_refresh,
             lookback=lookback,
             snapshot=snapshot,
+            shop_totals=totals_to_json(read_shop_totals(cursor)),
         )
         extracts = [
             extract_table(
