@@ -86,15 +86,16 @@ pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and p
 	@echo "Running the olist_elt DAG (full_refresh=$(FULL_REFRESH)); log in data/logs/olist_elt.log"
 	@$(AIRFLOW_ENV) $(AIRFLOW) dags test olist_elt -c '{"full_refresh": $(FULL_REFRESH)}' \
 		> data/logs/olist_elt.log 2>&1 || { tail -40 data/logs/olist_elt.log; exit 1; }
-	@PYTHONPATH=plugins $(PY) -m olist_pipeline.report
+	@$(AIRFLOW_ENV) PYTHONPATH=plugins $(PY) -m olist_pipeline.report
 
 bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@$(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
-lint: install ## ruff (with Airflow's AIR rules) and the format check
+lint: install ## ruff (with Airflow's AIR rules), the format check and sqlfluff on sql/
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .
 	$(CURDIR)/.venv/bin/ruff format --check .
+	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/
 
 format: install ## Format and autofix with ruff
 	$(CURDIR)/.venv/bin/ruff format .

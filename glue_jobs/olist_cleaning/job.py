@@ -250,6 +250,51 @@ class PartitionCleaning:
         self._cleanings.clear()
 
 
+def commit_quiet_day(
+    lake: Lake, ingest_date: str, run_id: str, tables: Iterable[str]
+) -> dict[str, dict] | None:
+    """When every raw partition of ``tables`` is empty (nothing changed in the interval),
+    commit empty processed and rejected partitions, as a Spark run would, without starting
+    Spark; None, and nothing written, when there is a row to clean."""
+    names = parse_tables(",".join(tables))
+    manifests = {table: lake.manifest("raw", table, ingest_date) for table in names}
+    if any(manifest is None or manifest.rows for manifest in manifests.values()):
+        return None
+    summary = {}
+    for table, raw_manifest in manifests.items():
+        accounting = account(
+            table,
+            raw_rows=0,
+            outcomes=Outcomes(),
+            processed_rows=0,
+            rejected_rows=0,
+        )
+        lake.commit(
+            "rejected",
+            table,
+            ingest_date,
+            run_id=run_id,
+            files=[],
+            schema=arrow_schema(rejected_schema(BY_NAME[table])),
+            details={"reasons": {}},
+        )
+        lake.commit(
+            "processed",
+            table,
+            ingest_date,
+            run_id=run_id,
+            files=[],
+            schema=arrow_schema(PROCESSED[table]),
+            details={
+                "accounting": accounting,
+                "raw_run_id": raw_manifest.run_id,
+                "raw_checksum": raw_manifest.checksum,
+            },
+        )
+        summary[table] = {**accounting, "reasons": {}}
+    return summary
+
+
 def run(
     spark: SparkSession, lake: Lake, ingest_date: str, run_id: str, tables: Iterable[str]
 ) -> dict[str, dict]:

@@ -65,8 +65,18 @@ def clean(
     run_id: str,
     tables: Iterable[str] | None = None,
 ) -> dict[str, dict]:
-    """Clean ``tables`` (all by default) of one ingest date with the configured runner."""
+    """Clean ``tables`` (all by default) of one ingest date with the configured runner.
+
+    A quiet day (every raw partition empty) commits its empty partitions without starting
+    Spark, which would otherwise be most of the run's time.
+    """
     names = _table_names(tables)
+    _put_job_package_on_path(settings)
+    from olist_cleaning.job import commit_quiet_day
+
+    quiet = commit_quiet_day(Lake.from_uri(settings.lake_uri), ingest_date, run_id, names)
+    if quiet is not None:
+        return quiet
     if settings.clean_runner == "local":
         return run_in_process(settings, ingest_date, run_id, names)
     if settings.clean_runner == "spark-submit":
@@ -77,6 +87,12 @@ def clean(
     )
 
 
+def _put_job_package_on_path(settings: PipelineSettings) -> None:
+    glue_jobs = str(settings.glue_jobs_dir)
+    if glue_jobs not in sys.path:
+        sys.path.insert(0, glue_jobs)
+
+
 def run_in_process(
     settings: PipelineSettings, ingest_date: str, run_id: str, tables: Sequence[str]
 ) -> dict[str, dict]:
@@ -85,9 +101,7 @@ def run_in_process(
     A session this call starts is stopped afterwards to give the JVM's memory back; an already
     running one (another caller's) is used and left running.
     """
-    glue_jobs = str(settings.glue_jobs_dir)
-    if glue_jobs not in sys.path:
-        sys.path.insert(0, glue_jobs)
+    _put_job_package_on_path(settings)
     from pyspark.sql import SparkSession
 
     from olist_cleaning.job import run

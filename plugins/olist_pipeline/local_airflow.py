@@ -3,9 +3,10 @@
 ``python -m olist_pipeline.local_airflow [SHOP_URL]`` reads the shop's database URL (what
 ``python -m config.postgres url`` prints; as the argument or on stdin) and prints ``export``
 lines for a shell to ``eval``: the metadata database (``airflow``, on the same server) and the
-three connections the DAGs use, as ``AIRFLOW_CONN_*`` variables. A variable already set in the
-environment is left alone, so a ``.env`` file or a secrets backend wins over these local
-defaults. Connections never live in code or in the metadata database.
+three connections the DAGs use, as ``AIRFLOW_CONN_*`` variables (the warehouse's from
+``WAREHOUSE_URL`` when it is set). A variable already set in the environment is left alone,
+so a ``.env`` file or a secrets backend wins over these local defaults. Connections never
+live in code or in the metadata database.
 
 ``python -m olist_pipeline.local_airflow login`` prints the UI login.
 """
@@ -44,15 +45,18 @@ def sqlalchemy_url(libpq_url: str, database: str) -> str:
     return f"postgresql+psycopg2://{auth}@{host}{port}/{database}{extra}"
 
 
+def warehouse_url(shop_url: str) -> str:
+    """``WAREHOUSE_URL`` when set, else the ``warehouse`` database on the shop's server."""
+    return os.environ.get("WAREHOUSE_URL", "").strip() or _with_database(shop_url, "warehouse")
+
+
 def airflow_environment(shop_url: str) -> dict[str, str]:
     settings = PipelineSettings.from_env()
     connection_variable = "AIRFLOW_CONN_{}".format
     return {
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(shop_url, "airflow"),
         connection_variable(settings.shop_conn_id.upper()): shop_url,
-        connection_variable(settings.warehouse_conn_id.upper()): _with_database(
-            shop_url, "warehouse"
-        ),
+        connection_variable(settings.warehouse_conn_id.upper()): warehouse_url(shop_url),
         # No keys: boto3 finds credentials the usual way (environment, profile, instance role).
         connection_variable(settings.aws_conn_id.upper()): "aws://",
     }

@@ -42,6 +42,7 @@ class PipelineSettings:
     expectations_dir: Path
     gx_project_dir: Path
     data_docs_uri: str
+    sql_dir: Path
     extract_lookback_minutes: int
     task_retries: int
 
@@ -79,6 +80,7 @@ class PipelineSettings:
                 _get("GX_PROJECT_DIR", str(REPO_ROOT / "data" / "gx"), production=False)
             ),
             data_docs_uri=_get("DATA_DOCS_URI", default_docs, production=False),
+            sql_dir=Path(_get("SQL_DIR", str(REPO_ROOT / "sql"), production=False)),
             extract_lookback_minutes=int(_get("EXTRACT_LOOKBACK_MINUTES", "15", production=False)),
             task_retries=int(_get("TASK_RETRIES", "2", production=False)),
         )

@@ -307,3 +307,28 @@ def test_a_failing_spark_submit_run_reports_the_job_error(lake):
 
     with pytest.raises(RuntimeError, match="no committed raw partition"):
         run_with_spark_submit(settings, DAY, "clean-submit", ["sellers"])
+
+
+def test_a_quiet_day_commits_empty_partitions_without_spark(lake):
+    for table in ALL_TABLES:
+        _write_raw(lake, table, [])
+
+    summary = clean(_settings(lake, "spark-submit"), DAY, "clean-quiet")
+
+    assert set(summary) == set(ALL_TABLES)
+    for table in ALL_TABLES:
+        processed = lake.manifest("processed", table, DAY)
+        assert processed.rows == 0 and processed.files == []
+        # the schema a Spark run would record, so the warehouse load creates the same table
+        assert [(c["name"], c["type"]) for c in processed.columns] == [
+            (f.name, str(f.type)) for f in arrow_schema(PROCESSED[table])
+        ]
+        assert _as_tuple(processed.details["accounting"]) == (0, 0, 0, 0)
+        assert lake.manifest("rejected", table, DAY).rows == 0
+
+
+def test_a_day_with_one_row_to_clean_is_left_to_spark(raw_lake):
+    from olist_cleaning.job import commit_quiet_day
+
+    assert commit_quiet_day(raw_lake, DAY, "clean-1", ALL_TABLES) is None
+    assert raw_lake.manifest("processed", "orders", DAY) is None

@@ -30,7 +30,15 @@ print(json.dumps({
             "tags": sorted(dag.tags),
             "doc_md": dag.doc_md or "",
             "tasks": {
-                t.task_id: {"owner": t.owner, "retries": t.retries, "type": type(t).__name__}
+                t.task_id: {
+                    "owner": t.owner,
+                    "retries": t.retries,
+                    "type": type(t).__name__,
+                    "outlets": [a.name for a in t.outlets],
+                    "callbacks": [
+                        bool(t.on_failure_callback), bool(t.on_success_callback)
+                    ],
+                }
                 for t in dag.tasks
             },
         }
@@ -81,16 +89,33 @@ def test_dags_are_documented_tagged_owned_and_retried(parsed):
             assert task["retries"] >= 1, f"{dag_id}.{task_id} is not retried"
 
 
-def test_elt_dag_runs_extract_clean_gate_report(parsed):
+def test_elt_dag_runs_lake_warehouse_checks_marts_report(parsed):
     assert list(parsed["dags"]["olist_elt"]["tasks"]) == [
-        "extract",
-        "clean",
-        "quality_gate",
+        "lake.extract",
+        "lake.clean",
+        "lake.quality_gate",
+        "warehouse.load",
+        "warehouse.staging",
+        "warehouse.core",
+        "checks.star_schema_checks",
+        "checks.reconcile",
+        "marts.marts",
         "report",
     ]
+
+
+def test_every_elt_task_is_audited_and_writers_name_their_assets(parsed):
+    tasks = parsed["dags"]["olist_elt"]["tasks"]
+    assert all(task["callbacks"] == [True, True] for task in tasks.values())
+    assert tasks["lake.extract"]["outlets"] == ["olist.lake.raw"]
+    assert tasks["lake.clean"]["outlets"] == ["olist.lake.processed", "olist.lake.rejected"]
+    assert "olist.warehouse.staging.lake_orders" in tasks["warehouse.load"]["outlets"]
+    assert "olist.warehouse.core.fact_sales" in tasks["warehouse.core"]["outlets"]
+    assert "olist.warehouse.staging.stg_orders" in tasks["warehouse.staging"]["outlets"]
+    assert "olist.warehouse.marts.mart_rfm" in tasks["marts.marts"]["outlets"]
 
 
 def test_the_glue_runner_wires_the_glue_operator(tmp_path):
     parsed = parse_dags(tmp_path, CLEAN_RUNNER="glue")
     assert parsed["import_errors"] == {}
-    assert parsed["dags"]["olist_elt"]["tasks"]["clean"]["type"] == "GlueJobOperator"
+    assert parsed["dags"]["olist_elt"]["tasks"]["lake.clean"]["type"] == "GlueJobOperator"

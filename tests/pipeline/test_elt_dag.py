@@ -31,9 +31,13 @@ METADATA_DATABASE = "pipeline_test_airflow"
 
 @pytest.fixture(scope="module")
 def airflow_env(tmp_path_factory) -> dict[str, str]:
-    """Environment for the Airflow CLI: a private home, metadata database migrated once."""
+    """Environment for the Airflow CLI: a private home and a fresh metadata database, migrated
+    once (fresh, so DAG runs and assets of an earlier session do not carry over)."""
     server_url = resolve_database_url()
-    ensure_database(with_database(server_url, METADATA_DATABASE))
+    metadata_url = with_database(server_url, METADATA_DATABASE)
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{METADATA_DATABASE}" with (force)')
+    ensure_database(metadata_url)
     env = {
         **os.environ,
         "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
@@ -58,6 +62,7 @@ def run_dag(
     env: dict[str, str],
     tmp_path: Path,
     shop_url: str,
+    warehouse_url: str,
     conf: dict,
     *extra: str,
     logical_date: str | None = None,
@@ -65,6 +70,7 @@ def run_dag(
     env = {
         **env,
         "AIRFLOW_CONN_OLIST_SHOP": shop_url,
+        "AIRFLOW_CONN_OLIST_WAREHOUSE": warehouse_url,
         "LAKE_URI": str(tmp_path / "lake"),
         "DATA_DOCS_URI": str(tmp_path / "data_docs"),
         "GX_PROJECT_DIR": str(tmp_path / "gx"),
@@ -94,10 +100,15 @@ def shop_counts(shop_url: str) -> dict[str, int]:
         }
 
 
-def test_a_full_refresh_fills_every_zone_with_accounted_partitions(
-    airflow_env, loaded_shop_url, tmp_path
+def warehouse_rows(warehouse_url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(warehouse_url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_full_refresh_fills_the_lake_and_the_warehouse(
+    airflow_env, loaded_shop_url, warehouse_url, tmp_path
 ):
-    run = run_dag(airflow_env, tmp_path, loaded_shop_url, {"full_refresh": True})
+    run = run_dag(airflow_env, tmp_path, loaded_shop_url, warehouse_url, {"full_refresh": True})
     assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
 
     lake = Lake.from_uri(str(tmp_path / "lake"))
@@ -118,11 +129,37 @@ def test_a_full_refresh_fills_every_zone_with_accounted_partitions(
     # Geolocation collapses to one row per zip prefix.
     assert lake.manifest("processed", "geolocation", ingest_date).rows < expected["geolocation"]
     assert (tmp_path / "data_docs" / "index.html").is_file()
-    assert "Data Docs:" in run.stdout + run.stderr
+    output = run.stdout + run.stderr
+    assert "Data Docs:" in output
+
+    # The star schema holds every item of the shop, and the reconciliation said so.
+    [(facts,)] = warehouse_rows(warehouse_url, "select count(*) from core.fact_sales")
+    assert facts == expected["order_items"]
+    assert "Reconciliation: all 6 measures match" in output
+    [(customers,)] = warehouse_rows(warehouse_url, "select count(*) from marts.mart_rfm")
+    assert customers > 0
+    # Every task recorded its success, and the report printed the RFM segments.
+    audited = warehouse_rows(
+        warehouse_url, "select task_id, state from audit.pipeline_runs order by started_at"
+    )
+    assert [task for task, _ in audited] == [
+        "lake.extract",
+        "lake.clean",
+        "lake.quality_gate",
+        "warehouse.load",
+        "warehouse.staging",
+        "warehouse.core",
+        "checks.star_schema_checks",
+        "checks.reconcile",
+        "marts.marts",
+        "report",
+    ]
+    assert {state for _, state in audited} == {"success"}
+    assert "RFM segments" in output
 
 
 def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
-    airflow_env, loaded_shop_url, tmp_path
+    airflow_env, loaded_shop_url, warehouse_url, tmp_path
 ):
     """The tiny shop was loaded today, so nothing changed on 9 November: every stage runs on
     empty partitions (a date after the DAG's start date, or Airflow creates no task)."""
@@ -130,6 +167,7 @@ def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
         airflow_env,
         tmp_path,
         loaded_shop_url,
+        warehouse_url,
         {"full_refresh": False},
         logical_date="2026-11-10T03:00:00+00:00",
     )
@@ -150,7 +188,9 @@ def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
         assert lake.manifest("processed", table.name, ingest_date).rows == 0
 
 
-def test_a_failing_suite_stops_the_dag_before_the_report(airflow_env, loaded_shop_url, tmp_path):
+def test_a_failing_suite_stops_the_dag_before_the_warehouse(
+    airflow_env, loaded_shop_url, warehouse_url, tmp_path
+):
     expectations = tmp_path / "expectations"
     shutil.copytree(REPO_ROOT / "expectations", expectations)
     suite_file = expectations / "orders.json"
@@ -167,6 +207,7 @@ def test_a_failing_suite_stops_the_dag_before_the_report(airflow_env, loaded_sho
         airflow_env,
         tmp_path,
         loaded_shop_url,
+        warehouse_url,
         {"full_refresh": True},
         f"EXPECTATIONS_DIR={expectations}",
     )
@@ -177,3 +218,15 @@ def test_a_failing_suite_stops_the_dag_before_the_report(airflow_env, loaded_sho
     (ingest_date,) = lake.partitions("processed", "orders")
     assert lake.manifest("processed", "orders", ingest_date) is not None
     assert "Run summary" not in output, "the report ran after a failed gate"
+    # Nothing reached the warehouse, and the audit table says which task failed and why.
+    [(loaded,)] = warehouse_rows(
+        warehouse_url,
+        "select count(*) from information_schema.tables where table_schema = 'staging'",
+    )
+    assert loaded == 0
+    [(task, state, error)] = warehouse_rows(
+        warehouse_url,
+        "select task_id, state, error from audit.pipeline_runs where state <> 'success'",
+    )
+    assert (task, state) == ("lake.quality_gate", "failed")
+    assert "QualityGateFailed" in error

@@ -27,7 +27,7 @@ def test_sqlalchemy_url_for_a_socket_folder():
 
 
 def test_connections_point_at_the_shop_and_warehouse_databases(monkeypatch):
-    for name in ("SHOP_CONN_ID", "WAREHOUSE_CONN_ID", "AWS_CONN_ID"):
+    for name in ("SHOP_CONN_ID", "WAREHOUSE_CONN_ID", "AWS_CONN_ID", "WAREHOUSE_URL"):
         monkeypatch.delenv(name, raising=False)
     env = airflow_environment("postgresql://postgres@127.0.0.1:5432/olist")
     assert env == {
@@ -38,6 +38,13 @@ def test_connections_point_at_the_shop_and_warehouse_databases(monkeypatch):
         "AIRFLOW_CONN_OLIST_WAREHOUSE": "postgresql://postgres@127.0.0.1:5432/warehouse",
         "AIRFLOW_CONN_AWS_DEFAULT": "aws://",
     }
+
+
+def test_warehouse_url_names_another_warehouse(monkeypatch):
+    monkeypatch.delenv("WAREHOUSE_CONN_ID", raising=False)
+    monkeypatch.setenv("WAREHOUSE_URL", "postgresql://analyst@dw.internal:5432/dw")
+    env = airflow_environment("postgresql://postgres@127.0.0.1:5432/olist")
+    assert env["AIRFLOW_CONN_OLIST_WAREHOUSE"] == "postgresql://analyst@dw.internal:5432/dw"
 
 
 def test_variables_already_set_are_left_alone(monkeypatch, capsys):

@@ -1,14 +1,23 @@
 """The small pieces of the task bodies and the run report that the end-to-end test does not
-pin down exactly."""
+pin down exactly: the ingest date, quiet days, when marts are kept, the summaries."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pyarrow as pa
+import pytest
 
-from olist_pipeline.report import TableSummary, format_summary, latest_ingest_date, summarise
-from olist_pipeline.steps import ingest_date_of
+from olist_pipeline.report import (
+    TableSummary,
+    format_summary,
+    format_warehouse,
+    latest_ingest_date,
+    summarise,
+)
+from olist_pipeline.settings import PipelineSettings
+from olist_pipeline.steps import ingest_date_of, marts, quiet_day, transform
 
 SAO_PAULO = timezone(timedelta(hours=-3))
 
@@ -52,3 +61,95 @@ def test_the_latest_ingest_date_is_the_newest_raw_partition(lake):
         with lake.write_parquet("raw", "geolocation", day, schema, run_id="r") as writer:
             writer.write_table(pa.table({"id": [1]}, schema=schema))
     assert latest_ingest_date(lake) == "2026-11-24"
+
+
+def _settings_for(monkeypatch, lake, warehouse_url=None):
+    monkeypatch.setenv("LAKE_URI", lake.uri)
+    if warehouse_url:
+        monkeypatch.setenv("AIRFLOW_CONN_OLIST_WAREHOUSE", warehouse_url)
+    monkeypatch.delenv("WAREHOUSE_CONN_ID", raising=False)
+    return PipelineSettings.from_env()
+
+
+@pytest.mark.integration
+def test_a_day_is_quiet_only_when_every_processed_partition_is_empty(
+    monkeypatch, warehouse_builder
+):
+    settings = _settings_for(monkeypatch, warehouse_builder.lake)
+    assert not quiet_day(settings, "2018-10-01")  # nothing committed yet
+    warehouse_builder.write_partitions("2018-10-01", {})
+    assert quiet_day(settings, "2018-10-01")
+    warehouse_builder.write_partitions("2018-10-02", {"sellers": [{"seller_id": "s1"}]})
+    assert not quiet_day(settings, "2018-10-02")
+
+
+@pytest.mark.integration
+def test_marts_are_built_once_and_kept_on_quiet_days_after(
+    monkeypatch, warehouse_builder, warehouse_url
+):
+    order = {
+        "order_id": "o1",
+        "customer_id": "c1",
+        "order_status": "delivered",
+        "order_purchase_timestamp": datetime(2018, 9, 2, 12, tzinfo=UTC),
+        "items_revenue": Decimal("10.00"),
+        "payments_total": Decimal("10.00"),
+    }
+    customer = {
+        "customer_id": "c1",
+        "customer_unique_id": "u1",
+        "customer_zip_code_prefix": "01001",
+        "customer_city": "sao paulo",
+        "customer_state": "SP",
+    }
+    item = {
+        "order_id": "o1",
+        "order_item_id": 1,
+        "product_id": "p1",
+        "seller_id": "s1",
+        "price": Decimal("9.00"),
+        "freight_value": Decimal("1.00"),
+        "item_revenue": Decimal("10.00"),
+    }
+    warehouse_builder.run(
+        "2018-09-03",
+        {"orders": [order], "customers": [customer], "order_items": [item]},
+        layers=("staging", "core"),
+    )
+    settings = _settings_for(monkeypatch, warehouse_builder.lake, warehouse_url)
+    # Not built yet: a day with data builds them, measuring from the day after the sale.
+    built = marts(settings, ingest_date="2018-09-03")
+    assert "mart_rfm" in [run["model"] for run in built]
+    as_of = "select max(as_of_date) as day from marts.mart_rfm"
+    assert str(warehouse_builder.rows(as_of)[0]["day"]) == "2018-09-03"
+
+    # Quiet days after it change neither the star schema nor the as-of date (the day after the
+    # latest sale): the marts are kept as they are.
+    warehouse_builder.run("2018-09-04", {}, layers=("staging", "core"))
+    assert marts(settings, ingest_date="2018-09-04") == []
+    assert str(warehouse_builder.rows(as_of)[0]["day"]) == "2018-09-03"
+
+
+def test_the_warehouse_summary_lists_tables_segments_and_stage_seconds():
+    text = format_warehouse(
+        [("core", "core.fact_sales", 112_650), ("marts", "marts.mart_rfm", 94_938)],
+        [("Hibernating", 30_395), ("Champions", 1_152)],
+        [("lake.extract", 6.42), ("lake.clean", 40.0)],
+    )
+    lines = text.splitlines()
+    assert lines[2].split() == ["core.fact_sales", "112,650"]
+    assert "  Hibernating" in text and "30,395" in text
+    assert lines[-1].split() == ["all", "stages", "46.4"]
+
+
+@pytest.mark.integration
+def test_a_quiet_day_skips_staging_and_core_once_the_warehouse_is_built(
+    monkeypatch, warehouse_builder, warehouse_url
+):
+    settings = _settings_for(monkeypatch, warehouse_builder.lake, warehouse_url)
+    warehouse_builder.run("2018-09-03", {}, layers=())  # the quiet day's empty partitions, loaded
+    # Not built yet: even a quiet day builds the (empty) tables, so the marts can read them.
+    built = transform(settings, ingest_date="2018-09-03", layers=("staging", "core"))
+    assert "fact_sales" in [run["model"] for run in built]
+
+    assert transform(settings, ingest_date="2018-09-03", layers=("staging", "core")) == []
