@@ -25,33 +25,43 @@ def _orders_in_folder(data_dir: Path) -> int:
         return sum(1 for _ in orders) - 1
 
 
-def shop_database(data_dir: Path) -> str:
-    django_project_on_path()
+def _orders_in_database(url: str) -> int:
     import psycopg
 
-    from config.postgres import ensure_database, resolve_database_url, with_database
-
-    url = with_database(resolve_database_url(), BENCH_DATABASE)
-    ensure_database(url)
     with psycopg.connect(url) as conn:
-        loaded = (
-            conn.execute("select to_regclass('orders') is not null").fetchone()[0]
-            and (conn.execute("select count(*) from orders").fetchone()[0])
+        if not conn.execute("select to_regclass('orders') is not null").fetchone()[0]:
+            return -1
+        return conn.execute("select count(*) from orders").fetchone()[0]
+
+
+def loaded_shop(server_url: str, data_dir: Path, database: str) -> str:
+    """URL of ``database`` on ``server_url``, migrated and loaded from ``data_dir`` with
+    ``manage.py load_olist`` unless it already holds the folder's orders."""
+    django_project_on_path()
+    from config.postgres import ensure_database, with_database
+
+    url = with_database(server_url, database)
+    ensure_database(url)
+    if _orders_in_database(url) == _orders_in_folder(data_dir):
+        return url
+    print(f"[bench] loading {data_dir} into {database}", file=sys.stderr, flush=True)
+    environment = {**os.environ, "DATABASE_URL": url}
+    for command in (["migrate", "--no-input", "-v", "0"], ["load_olist", str(data_dir)]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=DJANGO_PROJECT,
+            env=environment,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
-    if loaded != _orders_in_folder(data_dir):
-        environment = {**os.environ, "DATABASE_URL": url}
-        for command in (
-            ["migrate", "--no-input", "-v", "0"],
-            ["load_olist", str(Path(data_dir).resolve())],
-        ):
-            subprocess.run(
-                [sys.executable, "manage.py", *command],
-                cwd=DJANGO_PROJECT,
-                env=environment,
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
     return url
+
+
+def shop_database(data_dir: Path) -> str:
+    django_project_on_path()
+    from config.postgres import resolve_database_url
+
+    return loaded_shop(resolve_database_url(), Path(data_dir).resolve(), BENCH_DATABASE)
 
 
 def raw_partition(shop_url: str, lake_uri: str) -> str:

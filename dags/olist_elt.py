@@ -18,9 +18,10 @@ Every day at 03:00 UTC, for the previous day's data interval:
 **warehouse**
 4. **load** copies the day's processed partitions into `staging.lake_<table>` (replacing that
    day, so a rerun loads it once).
-5. **staging** merges them into `staging.stg_<table>`, the shop's current state (newer rows
-   win, deletes apply); **core** updates the star schema (`sql/core/`): the dimensions (with
-   SCD type 2 customers) and `fact_sales`, for the orders the day touched.
+5. **transform** runs the SQL models in dependency order: `sql/staging/` merges the day into
+   `staging.stg_<table>`, the shop's current state (newer rows win, deletes apply), then
+   `sql/core/` updates the star schema: the dimensions (with SCD type 2 customers) and
+   `fact_sales`, for the orders the day touched.
 
 **checks**
 6. **star_schema_checks** validates the fact and dimensions with their suites; **reconcile**
@@ -157,19 +158,16 @@ def olist_elt():
 
             return steps.load(SETTINGS, ingest_date=ingest_date)
 
-        @task(outlets=assets.warehouse_tables(SETTINGS, "staging"))
-        def staging(ingest_date: str) -> list[dict]:
+        @task(
+            outlets=assets.warehouse_tables(SETTINGS, "staging")
+            + assets.warehouse_tables(SETTINGS, "core")
+        )
+        def transform(ingest_date: str) -> list[dict]:
             from olist_pipeline import steps
 
-            return steps.transform(SETTINGS, ingest_date=ingest_date, layers=("staging",))
+            return steps.transform(SETTINGS, ingest_date=ingest_date, layers=("staging", "core"))
 
-        @task(outlets=assets.warehouse_tables(SETTINGS, "core"))
-        def core(ingest_date: str) -> list[dict]:
-            from olist_pipeline import steps
-
-            return steps.transform(SETTINGS, ingest_date=ingest_date, layers=("core",))
-
-        load(INGEST_DATE) >> staging(INGEST_DATE) >> core(INGEST_DATE)
+        load(INGEST_DATE) >> transform(INGEST_DATE)
 
     @task_group
     def checks():

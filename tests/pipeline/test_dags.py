@@ -95,8 +95,7 @@ def test_elt_dag_runs_lake_warehouse_checks_marts_report(parsed):
         "lake.clean",
         "lake.quality_gate",
         "warehouse.load",
-        "warehouse.staging",
-        "warehouse.core",
+        "warehouse.transform",
         "checks.star_schema_checks",
         "checks.reconcile",
         "marts.marts",
@@ -110,8 +109,8 @@ def test_every_elt_task_is_audited_and_writers_name_their_assets(parsed):
     assert tasks["lake.extract"]["outlets"] == ["olist.lake.raw"]
     assert tasks["lake.clean"]["outlets"] == ["olist.lake.processed", "olist.lake.rejected"]
     assert "olist.warehouse.staging.lake_orders" in tasks["warehouse.load"]["outlets"]
-    assert "olist.warehouse.core.fact_sales" in tasks["warehouse.core"]["outlets"]
-    assert "olist.warehouse.staging.stg_orders" in tasks["warehouse.staging"]["outlets"]
+    assert "olist.warehouse.core.fact_sales" in tasks["warehouse.transform"]["outlets"]
+    assert "olist.warehouse.staging.stg_orders" in tasks["warehouse.transform"]["outlets"]
     assert "olist.warehouse.marts.mart_rfm" in tasks["marts.marts"]["outlets"]
 
 

@@ -121,7 +121,8 @@ def test_a_load_is_create_delete_copy_into_a_temp_table_insert_and_count():
         "    purchased_at timestamptz,\n"
         "    _ingest_date date not null,\n"
         "    _run_id varchar(65535) not null\n"
-        ")",
+        ")\n"
+        "compound sortkey (_ingest_date)",
         "delete from staging.lake_orders where _ingest_date = '2024-03-01'",
         "create temp table load_orders (\n"
         "    order_id varchar(65535),\n"

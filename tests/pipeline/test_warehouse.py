@@ -138,6 +138,10 @@ def test_load_tables_take_their_types_from_the_manifest():
     assert "purchased_at timestamptz" in ddl
     assert "estimated date" in ddl
     assert "_ingest_date date not null" in ddl
+    # a load replaces one ingest date: Redshift keeps the table sorted by it
+    assert create_load_table_sql("orders", columns, "redshift").endswith(
+        "\ncompound sortkey (_ingest_date)"
+    )
     assert sql_type("string", "redshift") == "varchar(65535)"
     with pytest.raises(UnsupportedColumnType, match="list<item: int64>"):
         sql_type("list<item: int64>", "postgres")
