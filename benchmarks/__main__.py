@@ -56,7 +56,7 @@ def main() -> int:
         help="scales of the end-to-end DAG benchmark (default 0.1,1,10; --runs runs at 1)",
     )
     args = parser.parse_args()
-    wanted = set(args.only or ["generate", "load", "api", "pipeline"])
+    wanted = set(args.only or ["generate", "load", "api", "pipeline", "e2e"])
 
     from benchmarks import api_load, clean, extract, gate, generate, load, pipeline_setup
 
