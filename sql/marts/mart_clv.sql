@@ -193,11 +193,11 @@ final as (
         predictions.order_count as orders,
         predictions.historical_value,
         cast(
-            predictions.historical_value / predictions.order_count as numeric(14,2)
+            predictions.historical_value / predictions.order_count as numeric(14, 2)
         ) as average_order_value,
-        cast(predictions.expected_orders as numeric(10,4)) as expected_12m_orders,
-        cast(predictions.expected_order_value as numeric(14,2)) as expected_order_value,
-        cast(predictions.predicted_value as numeric(14,2)) as predicted_12m_value
+        cast(predictions.expected_orders as numeric(10, 4)) as expected_12m_orders,
+        cast(predictions.expected_order_value as numeric(14, 2)) as expected_order_value,
+        cast(predictions.predicted_value as numeric(14, 2)) as predicted_12m_value
     from predictions
     cross join dates
 )

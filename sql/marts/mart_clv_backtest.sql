@@ -80,7 +80,7 @@ compared as (
     -- predictions rounded to the cent as mart_clv publishes them
     select
         calibration.expected_orders,
-        cast(calibration.predicted_value as numeric(14,2)) as predicted_value,
+        cast(calibration.predicted_value as numeric(14, 2)) as predicted_value,
         calibration.historical_value / calibration.order_count as historical_mean_value,
         coalesce(actuals.actual_orders, 0) as actual_orders,
         coalesce(actuals.actual_value, 0) as actual_value
@@ -112,16 +112,16 @@ final as (
         dates.cutoff_date,
         cast(errors.customers as integer) as customers,
         cast(errors.returning_customers as integer) as returning_customers,
-        cast(errors.predicted_orders as numeric(12,2)) as predicted_orders,
+        cast(errors.predicted_orders as numeric(12, 2)) as predicted_orders,
         cast(errors.actual_orders as integer) as actual_orders,
-        cast(errors.predicted_total as numeric(14,2)) as predicted_total,
-        cast(errors.actual_total as numeric(14,2)) as actual_total,
-        cast(errors.mae as numeric(14,2)) as mae,
-        cast(errors.rmse as numeric(14,2)) as rmse,
-        cast(errors.zero_baseline_mae as numeric(14,2)) as zero_baseline_mae,
-        cast(errors.zero_baseline_rmse as numeric(14,2)) as zero_baseline_rmse,
+        cast(errors.predicted_total as numeric(14, 2)) as predicted_total,
+        cast(errors.actual_total as numeric(14, 2)) as actual_total,
+        cast(errors.mae as numeric(14, 2)) as mae,
+        cast(errors.rmse as numeric(14, 2)) as rmse,
+        cast(errors.zero_baseline_mae as numeric(14, 2)) as zero_baseline_mae,
+        cast(errors.zero_baseline_rmse as numeric(14, 2)) as zero_baseline_rmse,
         cast(
-            errors.historical_mean_baseline_mae as numeric(14,2)
+            errors.historical_mean_baseline_mae as numeric(14, 2)
         ) as historical_mean_baseline_mae
     from dates
     cross join errors

@@ -39,7 +39,9 @@
     "late_review_count": "integer not null",
 } -%}
 
-{{ create_table(this, columns, diststyle="all", sortkey=["year_month", "customer_state", "seller_id"]) }};
+{{ create_table(
+    this, columns, diststyle="all", sortkey=["year_month", "customer_state", "seller_id"]
+) }};
 
 delete from {{ this }};
 

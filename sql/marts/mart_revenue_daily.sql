@@ -138,14 +138,20 @@ final as (
         sum(grain_customers.orders) as orders,
         sum(grain_customers.items) as items,
         round(sum(grain_customers.gmv) / sum(grain_customers.orders), 2) as average_order_value,
-        sum(case
-            when first_purchases.first_purchase_date_key = grain_customers.purchase_date_key
-                then 1 else 0
-        end) as new_customers,
-        sum(case
-            when first_purchases.first_purchase_date_key < grain_customers.purchase_date_key
-                then 1 else 0
-        end) as returning_customers
+        sum(
+            case
+                when first_purchases.first_purchase_date_key = grain_customers.purchase_date_key
+                    then 1
+                else 0
+            end
+        ) as new_customers,
+        sum(
+            case
+                when first_purchases.first_purchase_date_key < grain_customers.purchase_date_key
+                    then 1
+                else 0
+            end
+        ) as returning_customers
     from grain_customers
     inner join {{ ref("dim_time") }} as dim_time
         on grain_customers.purchase_date_key = dim_time.date_key
