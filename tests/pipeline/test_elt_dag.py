@@ -142,14 +142,18 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
     audited = warehouse_rows(
         warehouse_url, "select task_id, state from audit.pipeline_runs order by started_at"
     )
-    assert [task for task, _ in audited] == [
+    tasks = [task for task, _ in audited]
+    # the two checks have no order between them
+    assert tasks[5:7] in (
+        ["checks.star_schema_checks", "checks.reconcile"],
+        ["checks.reconcile", "checks.star_schema_checks"],
+    )
+    assert tasks[:5] + tasks[7:] == [
         "lake.extract",
         "lake.clean",
         "lake.quality_gate",
         "warehouse.load",
         "warehouse.transform",
-        "checks.star_schema_checks",
-        "checks.reconcile",
         "marts.marts",
         "report",
     ]
