@@ -29,23 +29,6 @@
   The macros below are the method; mart_clv_backtest imports them. Rebuilt in full each run.
 -#}
 
-{#- One row per counted order (fact_sales has one per item): customer_unique_id, order_id,
-    purchase_date (São Paulo day) and order_value. The unknown customer is left out. -#}
-{% macro counted_orders() -%}
-select
-        dim_customer.customer_unique_id,
-        fact_sales.order_id,
-        min({{ local_date("fact_sales.purchased_at") }}) as purchase_date,
-        coalesce(sum(fact_sales.payment_share), 0) as order_value
-    from {{ ref("fact_sales") }} as fact_sales
-    inner join {{ ref("dim_customer") }} as dim_customer
-        on fact_sales.customer_key = dim_customer.customer_key
-    where
-        fact_sales.order_status not in ('canceled', 'unavailable')
-        and dim_customer.customer_unique_id is not null
-    group by dim_customer.customer_unique_id, fact_sales.order_id
-{%- endmacro %}
-
 {#- Each customer's orders before the date `dates.<at>` (minus `days_back` days), and the group
     (orders so far, days since the last order) the method rates them by. -#}
 {% macro customer_state(at, days_back=0) -%}

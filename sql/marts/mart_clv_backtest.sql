@@ -3,7 +3,7 @@
   date (a rerun for the same day replaces its row; other days' rows stay, so the table shows how
   the error moves as history grows).
 
-  The method of mart_clv (its macros, imported below) is run as if the day were
+  The method of mart_clv (its macro, imported below) is run as if the day were
   cutoff_date = as_of_date - 365 days: customers with a counted order before the cutoff are
   scored with rates measured on the year before the cutoff, and each prediction is compared
   with what the customer paid in [cutoff_date, as_of_date). Counted orders: not 'canceled' or
@@ -22,7 +22,7 @@
   Without a customer before the cutoff the row has 0 customers and null figures; without a year
   of history before the cutoff the method predicts nothing (null prediction figures).
 -#}
-{%- from "marts/mart_clv.sql" import counted_orders, clv_predictions with context -%}
+{%- from "marts/mart_clv.sql" import clv_predictions with context -%}
 {%- set columns = {
     "as_of_date": "date not null",
     "cutoff_date": "date not null",

@@ -66,19 +66,7 @@ as_of as (
 ),
 
 orders as (
-    -- one row per counted order (fact_sales has one per item); the unknown customer is left out
-    select
-        dim_customer.customer_unique_id,
-        fact_sales.order_id,
-        min({{ local_date("fact_sales.purchased_at") }}) as purchase_date,
-        coalesce(sum(fact_sales.payment_share), 0) as order_value
-    from {{ ref("fact_sales") }} as fact_sales
-    inner join {{ ref("dim_customer") }} as dim_customer
-        on fact_sales.customer_key = dim_customer.customer_key
-    where
-        fact_sales.order_status not in ('canceled', 'unavailable')
-        and dim_customer.customer_unique_id is not null
-    group by dim_customer.customer_unique_id, fact_sales.order_id
+    {{ counted_orders() }}
 ),
 
 customers as (
