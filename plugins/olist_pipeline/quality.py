@@ -316,7 +316,12 @@ def _batch_definition(context, table: str):
 
 
 def _validation_definition(context, table: str, suite: dict[str, Any]):
-    """The table's validation definition, re-registered only when the suite file changed.
+    return registered_definition(context, table, suite, lambda: _batch_definition(context, table))
+
+
+def registered_definition(context, name: str, suite: dict[str, Any], batch_definition):
+    """The validation definition ``name`` of ``suite``, re-registered only when the suite file
+    changed (``batch_definition()`` gives its data then).
 
     GX's ``add_or_update`` matches expectations pairwise (quadratic in the suite size) and
     rewrites the stores; a digest of the repository file in the stored suite's meta skips that
@@ -327,19 +332,19 @@ def _validation_definition(context, table: str, suite: dict[str, Any]):
 
     digest = hashlib.sha256(json.dumps(suite, sort_keys=True).encode()).hexdigest()
     try:
-        definition = context.validation_definitions.get(table)
+        definition = context.validation_definitions.get(name)
     except DataContextError:
         definition = None
     if definition is not None and definition.suite.meta.get(SUITE_DIGEST) == digest:
         return definition
     for store in (context.validation_definitions, context.suites):
         with contextlib.suppress(DataContextError):  # not registered yet
-            store.delete(table)
+            store.delete(name)
     stored = context.suites.add(
         gx.ExpectationSuite(**{**suite, "meta": {**suite.get("meta", {}), SUITE_DIGEST: digest}})
     )
     return context.validation_definitions.add(
-        gx.ValidationDefinition(name=table, data=_batch_definition(context, table), suite=stored)
+        gx.ValidationDefinition(name=name, data=batch_definition(), suite=stored)
     )
 
 

@@ -32,7 +32,6 @@ Choices, and why:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
@@ -46,7 +45,6 @@ from urllib.parse import quote, unquote, urlsplit
 from olist_pipeline.quality import (
     DOCS_SITE,
     SAMPLE_SIZE,
-    SUITE_DIGEST,
     FailedExpectation,
     QualityGateFailed,
     TableResult,
@@ -58,6 +56,7 @@ from olist_pipeline.quality import (
     _short,
     _upload_site,
     data_docs_location,
+    registered_definition,
 )
 
 # Dimensions first: a broken dimension explains the fact's failing references.
@@ -275,27 +274,8 @@ def _generic_sql_accepted() -> Iterator[None]:
 
 
 def _validation_definition(context, source, suite: dict[str, Any]):
-    """The relation's validation definition, re-registered only when the suite file changed."""
-    gx = _import_gx()
-    from great_expectations.exceptions import DataContextError
-
     name = suite["name"]
-    digest = hashlib.sha256(json.dumps(suite, sort_keys=True).encode()).hexdigest()
-    try:
-        definition = context.validation_definitions.get(name)
-    except DataContextError:
-        definition = None
-    if definition is not None and definition.suite.meta.get(SUITE_DIGEST) == digest:
-        return definition
-    for store in (context.validation_definitions, context.suites):
-        with contextlib.suppress(DataContextError):  # not registered yet
-            store.delete(name)
-    stored = context.suites.add(
-        gx.ExpectationSuite(**{**suite, "meta": {**suite.get("meta", {}), SUITE_DIGEST: digest}})
-    )
-    return context.validation_definitions.add(
-        gx.ValidationDefinition(name=name, data=_batch_definition(source, name), suite=stored)
-    )
+    return registered_definition(context, name, suite, lambda: _batch_definition(source, name))
 
 
 def _validate(
