@@ -11,171 +11,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from warehouse_builder import at
+from warehouse_builder import RS, SP, at, customer_row, item_row, order_row, small_shop
 
 pytestmark = pytest.mark.integration
 
 DAY_1 = "2018-10-01"
 DAY_2 = "2018-10-02"
 DAY_3 = "2018-10-03"
-
-SP, RJ, RS = "01001", "20040", "90010"
-
-
-def _order(order_id, customer_id, status, purchased, revenue, payments, **extra):
-    return {
-        "order_id": order_id,
-        "customer_id": customer_id,
-        "order_status": status,
-        "order_purchase_timestamp": at(purchased),
-        "items_revenue": Decimal(revenue),
-        "payments_total": Decimal(payments),
-        **extra,
-    }
-
-
-def _item(order_id, item_id, product_id, seller_id, price, freight):
-    price, freight = Decimal(price), Decimal(freight)
-    return {
-        "order_id": order_id,
-        "order_item_id": item_id,
-        "product_id": product_id,
-        "seller_id": seller_id,
-        "price": price,
-        "freight_value": freight,
-        "item_revenue": price + freight,
-    }
-
-
-def _customer(customer_id, unique_id, zip_code, city, state):
-    return {
-        "customer_id": customer_id,
-        "customer_unique_id": unique_id,
-        "customer_zip_code_prefix": zip_code,
-        "customer_city": city,
-        "customer_state": state,
-    }
-
-
-def shop() -> dict[str, list[dict]]:
-    """u1 buys in São Paulo, then moves to Rio and buys again; u2 buys a product the catalogue
-    lost. o2's payments (100.00) exceed its items' revenue (90.00): a voucher's interest."""
-    return {
-        "geolocation": [
-            {
-                "geolocation_zip_code_prefix": SP,
-                "geolocation_lat": -23.55,
-                "geolocation_lng": -46.63,
-                "geolocation_city": "sao paulo",
-                "geolocation_state": "SP",
-                "points": 3,
-            },
-            {
-                "geolocation_zip_code_prefix": RJ,
-                "geolocation_lat": -22.90,
-                "geolocation_lng": -43.17,
-                "geolocation_city": "rio de janeiro",
-                "geolocation_state": "RJ",
-                "points": 2,
-            },
-        ],
-        "product_categories": [
-            {
-                "product_category_name": "beleza_saude",
-                "product_category_name_english": "health_beauty",
-            },
-        ],
-        "products": [
-            {"product_id": "p1", "product_category_name": "beleza_saude"},
-            {"product_id": "p2", "product_category_name": None},
-        ],
-        "sellers": [
-            {
-                "seller_id": "s1",
-                "seller_zip_code_prefix": SP,
-                "seller_city": "sao paulo",
-                "seller_state": "SP",
-            },
-            {
-                "seller_id": "s2",
-                "seller_zip_code_prefix": RJ,
-                "seller_city": "rio de janeiro",
-                "seller_state": "RJ",
-            },
-        ],
-        "customers": [
-            _customer("c1a", "u1", SP, "sao paulo", "SP"),
-            _customer("c1b", "u1", RJ, "rio de janeiro", "RJ"),
-            _customer("c2", "u2", RS, "porto alegre", "RS"),
-        ],
-        "orders": [
-            _order("o1", "c1a", "delivered", "2017-03-01 15:00", "110.00", "110.00"),
-            _order("o2", "c1b", "delivered", "2018-01-10 12:00", "90.00", "100.00"),
-            _order("o3", "c2", "shipped", "2017-11-24 10:00", "22.00", "22.00"),
-        ],
-        "order_items": [
-            _item("o1", 1, "p1", "s1", "100.00", "10.00"),
-            _item("o2", 1, "p1", "s1", "50.00", "5.00"),
-            _item("o2", 2, "p2", "s2", "30.00", "5.00"),
-            _item("o3", 1, "p9", "s1", "20.00", "2.00"),
-        ],
-        "payments": [
-            {
-                "order_id": "o1",
-                "payment_sequential": 1,
-                "payment_type": "credit_card",
-                "payment_value": Decimal("110.00"),
-            },
-            {
-                "order_id": "o2",
-                "payment_sequential": 1,
-                "payment_type": "boleto",
-                "payment_value": Decimal("100.00"),
-            },
-            {
-                "order_id": "o3",
-                "payment_sequential": 1,
-                "payment_type": "voucher",
-                "payment_value": Decimal("22.00"),
-            },
-        ],
-        "deliveries": [
-            {
-                "order_id": "o1",
-                "order_delivered_customer_date": at("2017-03-09 10:00"),
-                "delivery_days": 8,
-                "delay_days": -5,
-                "is_on_time": True,
-            },
-            {
-                "order_id": "o2",
-                "order_delivered_customer_date": at("2018-01-30 10:00"),
-                "delivery_days": 20,
-                "delay_days": 3,
-                "is_on_time": False,
-            },
-        ],
-        "reviews": [
-            {
-                "review_id": "r1",
-                "order_id": "o1",
-                "review_score": 5,
-                "review_answer_timestamp": at("2017-03-10 10:00"),
-            },
-            {
-                "review_id": "r2",
-                "order_id": "o2",
-                "review_score": 1,
-                "review_answer_timestamp": at("2018-01-31 10:00"),
-            },
-            {
-                "review_id": "r3",
-                "order_id": "o2",
-                "review_score": 4,
-                "review_answer_timestamp": at("2018-02-05 10:00"),
-            },
-        ],
-    }
 
 
 def facts(builder) -> dict[tuple[str, int], dict]:
@@ -184,7 +26,7 @@ def facts(builder) -> dict[tuple[str, int], dict]:
 
 
 def test_one_fact_row_per_item_with_money_and_delivery(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
 
     sales = facts(warehouse_builder)
     assert sorted(sales) == [("o1", 1), ("o2", 1), ("o2", 2), ("o3", 1)]
@@ -206,7 +48,7 @@ def test_one_fact_row_per_item_with_money_and_delivery(warehouse_builder):
 
 
 def test_a_fact_keeps_its_dimensions_even_when_one_lacks_the_member(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
 
     o3 = facts(warehouse_builder)[("o3", 1)]
     assert o3["product_key"] == "-1"  # p9 is not in the catalogue
@@ -235,7 +77,7 @@ def test_a_fact_keeps_its_dimensions_even_when_one_lacks_the_member(warehouse_bu
 
 
 def test_dimensions_name_categories_states_and_regions(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
 
     products = {
         row["product_id"]: (row["category_name"], row["category_name_english"])
@@ -261,7 +103,7 @@ def test_dimensions_name_categories_states_and_regions(warehouse_builder):
 def test_a_customer_who_moved_has_two_versions_and_each_sale_the_one_of_its_time(
     warehouse_builder,
 ):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
 
     versions = warehouse_builder.rows(
         "select * from core.dim_customer where customer_unique_id = 'u1' order by valid_from"
@@ -275,9 +117,9 @@ def test_a_customer_who_moved_has_two_versions_and_each_sale_the_one_of_its_time
 
 
 def test_a_customer_ordering_again_from_the_same_address_keeps_one_version(warehouse_builder):
-    tables = shop()
-    tables["customers"].append(_customer("c2b", "u2", RS, "porto alegre", "RS"))
-    tables["orders"].append(_order("o4", "c2b", "delivered", "2018-02-01 10:00", "0", "0"))
+    tables = small_shop()
+    tables["customers"].append(customer_row("c2b", "u2", RS, "porto alegre", "RS"))
+    tables["orders"].append(order_row("o4", "c2b", "delivered", "2018-02-01 10:00", "0", "0"))
     warehouse_builder.run(DAY_1, tables)
 
     (u2,) = warehouse_builder.rows(
@@ -301,24 +143,26 @@ CORE_AND_STAGING = [
 
 
 def test_running_the_same_day_again_leaves_the_warehouse_identical(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
     first = {table: warehouse_builder.checksum(table) for table in CORE_AND_STAGING}
 
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
 
     assert {table: warehouse_builder.checksum(table) for table in CORE_AND_STAGING} == first
 
 
 def test_a_late_delivery_updates_the_fact_and_leaves_other_orders_alone(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
     before = facts(warehouse_builder)
     # Day 2: o3 was delivered, 6 days late; the extract sends the whole order again.
     late = at("2018-10-02 09:00")
     tables = {
         "orders": [
-            _order("o3", "c2", "delivered", "2017-11-24 10:00", "22.00", "22.00", updated_at=late)
+            order_row(
+                "o3", "c2", "delivered", "2017-11-24 10:00", "22.00", "22.00", updated_at=late
+            )
         ],
-        "order_items": [{**_item("o3", 1, "p9", "s1", "20.00", "2.00"), "updated_at": late}],
+        "order_items": [{**item_row("o3", 1, "p9", "s1", "20.00", "2.00"), "updated_at": late}],
         "deliveries": [
             {
                 "order_id": "o3",
@@ -347,26 +191,26 @@ def test_a_late_delivery_updates_the_fact_and_leaves_other_orders_alone(warehous
 
 
 def test_a_backfill_of_an_older_day_does_not_undo_a_newer_update(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
     late = at("2018-10-02 09:00")
     warehouse_builder.run(
         DAY_2,
         {
             "orders": [
-                _order(
+                order_row(
                     "o3", "c2", "canceled", "2017-11-24 10:00", "22.00", "22.00", updated_at=late
                 )
             ]
         },
     )
 
-    warehouse_builder.run(DAY_1, shop())  # the day-1 partition loaded again
+    warehouse_builder.run(DAY_1, small_shop())  # the day-1 partition loaded again
 
     assert facts(warehouse_builder)[("o3", 1)]["order_status"] == "canceled"
 
 
 def test_a_delete_in_the_shop_reaches_the_fact(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
     deleted_at = at("2018-10-03 08:00")
 
     def tombstone(row_id, table, **key):
@@ -386,7 +230,7 @@ def test_a_delete_in_the_shop_reaches_the_fact(warehouse_builder):
         {
             "deleted_rows": [tombstone(1, "order_items", order_id="o2", order_item_id=2)],
             "orders": [
-                _order(
+                order_row(
                     "o2",
                     "c1b",
                     "delivered",
@@ -396,7 +240,9 @@ def test_a_delete_in_the_shop_reaches_the_fact(warehouse_builder):
                     updated_at=changed,
                 )
             ],
-            "order_items": [{**_item("o2", 1, "p1", "s1", "50.00", "5.00"), "updated_at": changed}],
+            "order_items": [
+                {**item_row("o2", 1, "p1", "s1", "50.00", "5.00"), "updated_at": changed}
+            ],
         },
     )
 
@@ -410,7 +256,7 @@ def test_a_delete_in_the_shop_reaches_the_fact(warehouse_builder):
 
 
 def test_a_deleted_order_leaves_the_warehouse(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
     tombstones = [
         {
             "id": 1,
@@ -433,7 +279,7 @@ def test_a_deleted_order_leaves_the_warehouse(warehouse_builder):
 
 
 def test_a_row_recreated_after_its_delete_stays(warehouse_builder):
-    warehouse_builder.run(DAY_1, shop())
+    warehouse_builder.run(DAY_1, small_shop())
     tombstone = {
         "id": 1,
         "table_name": "payments",

@@ -11,13 +11,12 @@ import json
 import re
 import uuid
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
 import sqlglot
-from warehouse_builder import WarehouseBuilder, at
+from warehouse_builder import WarehouseBuilder, small_shop
 
 from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_cleaning.vocabulary import ORDER_STATUSES, STATE_CODES
@@ -39,7 +38,6 @@ from olist_pipeline.warehouse_quality import (
 EXPECTATIONS = REPO_ROOT / "expectations"
 DAY = "2018-10-18"
 RUN_ID = "scheduled__2018-10-18T03:00:00+00:00"
-SP, RJ = "01001", "20040"
 
 
 def _suites() -> dict[str, dict]:
@@ -111,110 +109,6 @@ def test_query_rules_are_named_and_parse_as_redshift_sql(relation, query):
 # --- A small warehouse ----------------------------------------------------------------------------
 
 
-def _customer(customer_id, unique_id, zip_code, city, state):
-    return {
-        "customer_id": customer_id,
-        "customer_unique_id": unique_id,
-        "customer_zip_code_prefix": zip_code,
-        "customer_city": city,
-        "customer_state": state,
-    }
-
-
-def _order(order_id, customer_id, purchased, revenue, status="delivered"):
-    return {
-        "order_id": order_id,
-        "customer_id": customer_id,
-        "order_status": status,
-        "order_purchase_timestamp": at(purchased),
-        "items_revenue": Decimal(revenue),
-        "payments_total": Decimal(revenue),
-    }
-
-
-def _item(order_id, item_id, product_id, seller_id, price, freight):
-    price, freight = Decimal(price), Decimal(freight)
-    return {
-        "order_id": order_id,
-        "order_item_id": item_id,
-        "product_id": product_id,
-        "seller_id": seller_id,
-        "price": price,
-        "freight_value": freight,
-        "item_revenue": price + freight,
-    }
-
-
-def shop() -> dict[str, list[dict]]:
-    """u1 buys in São Paulo, moves to Rio and buys again (two dim_customer versions); u2 buys a
-    product the catalogue lacks (the unknown product)."""
-    return {
-        "geolocation": [
-            {
-                "geolocation_zip_code_prefix": SP,
-                "geolocation_lat": -23.55,
-                "geolocation_lng": -46.63,
-                "geolocation_city": "sao paulo",
-                "geolocation_state": "SP",
-                "points": 3,
-            },
-            {
-                "geolocation_zip_code_prefix": RJ,
-                "geolocation_lat": -22.90,
-                "geolocation_lng": -43.17,
-                "geolocation_city": "rio de janeiro",
-                "geolocation_state": "RJ",
-                "points": 2,
-            },
-        ],
-        "product_categories": [
-            {
-                "product_category_name": "beleza_saude",
-                "product_category_name_english": "health_beauty",
-            }
-        ],
-        "products": [{"product_id": "p1", "product_category_name": "beleza_saude"}],
-        "sellers": [
-            {
-                "seller_id": "s1",
-                "seller_zip_code_prefix": SP,
-                "seller_city": "sao paulo",
-                "seller_state": "SP",
-            }
-        ],
-        "customers": [
-            _customer("c1a", "u1", SP, "sao paulo", "SP"),
-            _customer("c1b", "u1", RJ, "rio de janeiro", "RJ"),
-            _customer("c2", "u2", SP, "sao paulo", "SP"),
-        ],
-        "orders": [
-            _order("o1", "c1a", "2017-03-01 15:00", "110.00"),
-            _order("o2", "c1b", "2018-01-10 12:00", "90.00"),
-            _order("o3", "c2", "2017-11-24 10:00", "22.00", status="shipped"),
-        ],
-        "order_items": [
-            _item("o1", 1, "p1", "s1", "100.00", "10.00"),
-            _item("o2", 1, "p1", "s1", "50.00", "5.00"),
-            _item("o2", 2, "p1", "s1", "30.00", "5.00"),
-            _item("o3", 1, "p9", "s1", "20.00", "2.00"),
-        ],
-        "payments": [
-            {"order_id": order_id, "payment_sequential": 1, "payment_value": Decimal(value)}
-            for order_id, value in (("o1", "110.00"), ("o2", "90.00"), ("o3", "22.00"))
-        ],
-        "reviews": [
-            {
-                "id": 1,
-                "review_id": "r1",
-                "order_id": "o1",
-                "review_score": 5,
-                "review_creation_date": at("2017-03-10 00:00"),
-                "review_answer_timestamp": at("2017-03-11 00:00"),
-            }
-        ],
-    }
-
-
 def _drop(url: str) -> None:
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
@@ -223,12 +117,12 @@ def _drop(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def template_url(tmp_path_factory) -> Iterator[str]:
-    """A warehouse built from ``shop()``, kept unchanged as the template of each test's copy."""
+    """A warehouse built from ``small_shop()``, the template of each test's copy (unchanged)."""
     url = with_database(resolve_database_url(), f"pipeline_test_wq_{uuid.uuid4().hex[:8]}")
     ensure_database(url)
     try:
         lake = Lake.from_uri(str(tmp_path_factory.mktemp("lake")))
-        WarehouseBuilder(PostgresWarehouse(url), lake).run(DAY, shop())
+        WarehouseBuilder(PostgresWarehouse(url), lake).run(DAY, small_shop())
         yield url
     finally:
         _drop(url)

@@ -10,6 +10,7 @@ noon and ``created_at`` to ``updated_at``.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -85,3 +86,164 @@ class WarehouseBuilder:
             f" as digest from (select cast(t as text) as row_text from {relation} as t) as r"
         )
         return row["n"], row["digest"]
+
+
+SP, RJ, RS = "01001", "20040", "90010"
+
+
+def order_row(order_id, customer_id, status, purchased, revenue, payments, **extra):
+    return {
+        "order_id": order_id,
+        "customer_id": customer_id,
+        "order_status": status,
+        "order_purchase_timestamp": at(purchased),
+        "items_revenue": Decimal(revenue),
+        "payments_total": Decimal(payments),
+        **extra,
+    }
+
+
+def item_row(order_id, item_id, product_id, seller_id, price, freight):
+    price, freight = Decimal(price), Decimal(freight)
+    return {
+        "order_id": order_id,
+        "order_item_id": item_id,
+        "product_id": product_id,
+        "seller_id": seller_id,
+        "price": price,
+        "freight_value": freight,
+        "item_revenue": price + freight,
+    }
+
+
+def customer_row(customer_id, unique_id, zip_code, city, state):
+    return {
+        "customer_id": customer_id,
+        "customer_unique_id": unique_id,
+        "customer_zip_code_prefix": zip_code,
+        "customer_city": city,
+        "customer_state": state,
+    }
+
+
+def small_shop() -> dict[str, list[dict]]:
+    """A small shop for the warehouse tests (every processed table it needs, by name).
+
+    u1 buys in São Paulo, then moves to Rio and buys again; u2 buys a product the catalogue
+    lost. o2's payments (100.00) exceed its items' revenue (90.00): a voucher's interest."""
+    return {
+        "geolocation": [
+            {
+                "geolocation_zip_code_prefix": SP,
+                "geolocation_lat": -23.55,
+                "geolocation_lng": -46.63,
+                "geolocation_city": "sao paulo",
+                "geolocation_state": "SP",
+                "points": 3,
+            },
+            {
+                "geolocation_zip_code_prefix": RJ,
+                "geolocation_lat": -22.90,
+                "geolocation_lng": -43.17,
+                "geolocation_city": "rio de janeiro",
+                "geolocation_state": "RJ",
+                "points": 2,
+            },
+        ],
+        "product_categories": [
+            {
+                "product_category_name": "beleza_saude",
+                "product_category_name_english": "health_beauty",
+            },
+        ],
+        "products": [
+            {"product_id": "p1", "product_category_name": "beleza_saude"},
+            {"product_id": "p2", "product_category_name": None},
+        ],
+        "sellers": [
+            {
+                "seller_id": "s1",
+                "seller_zip_code_prefix": SP,
+                "seller_city": "sao paulo",
+                "seller_state": "SP",
+            },
+            {
+                "seller_id": "s2",
+                "seller_zip_code_prefix": RJ,
+                "seller_city": "rio de janeiro",
+                "seller_state": "RJ",
+            },
+        ],
+        "customers": [
+            customer_row("c1a", "u1", SP, "sao paulo", "SP"),
+            customer_row("c1b", "u1", RJ, "rio de janeiro", "RJ"),
+            customer_row("c2", "u2", RS, "porto alegre", "RS"),
+        ],
+        "orders": [
+            order_row("o1", "c1a", "delivered", "2017-03-01 15:00", "110.00", "110.00"),
+            order_row("o2", "c1b", "delivered", "2018-01-10 12:00", "90.00", "100.00"),
+            order_row("o3", "c2", "shipped", "2017-11-24 10:00", "22.00", "22.00"),
+        ],
+        "order_items": [
+            item_row("o1", 1, "p1", "s1", "100.00", "10.00"),
+            item_row("o2", 1, "p1", "s1", "50.00", "5.00"),
+            item_row("o2", 2, "p2", "s2", "30.00", "5.00"),
+            item_row("o3", 1, "p9", "s1", "20.00", "2.00"),
+        ],
+        "payments": [
+            {
+                "order_id": "o1",
+                "payment_sequential": 1,
+                "payment_type": "credit_card",
+                "payment_value": Decimal("110.00"),
+            },
+            {
+                "order_id": "o2",
+                "payment_sequential": 1,
+                "payment_type": "boleto",
+                "payment_value": Decimal("100.00"),
+            },
+            {
+                "order_id": "o3",
+                "payment_sequential": 1,
+                "payment_type": "voucher",
+                "payment_value": Decimal("22.00"),
+            },
+        ],
+        "deliveries": [
+            {
+                "order_id": "o1",
+                "order_delivered_customer_date": at("2017-03-09 10:00"),
+                "delivery_days": 8,
+                "delay_days": -5,
+                "is_on_time": True,
+            },
+            {
+                "order_id": "o2",
+                "order_delivered_customer_date": at("2018-01-30 10:00"),
+                "delivery_days": 20,
+                "delay_days": 3,
+                "is_on_time": False,
+            },
+        ],
+        "reviews": [
+            {
+                "review_id": "r1",
+                "order_id": "o1",
+                "review_score": 5,
+                "review_answer_timestamp": at("2017-03-10 10:00"),
+            },
+            {
+                "review_id": "r2",
+                "order_id": "o2",
+                "review_score": 1,
+                "review_answer_timestamp": at("2018-01-31 10:00"),
+            },
+            {
+                "review_id": "r3",
+                "order_id": "o2",
+                "review_score": 4,
+                "review_answer_timestamp": at("2018-02-05 10:00"),
+            },
+        ],
+    }
