@@ -38,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import mimetypes
 import os
 import re
 import time
@@ -51,7 +50,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from olist_pipeline.lake import Lake, Manifest, S3Storage
+from olist_pipeline import static_sites
+from olist_pipeline.lake import Lake, Manifest
 from olist_pipeline.tables import TABLES
 
 DATASOURCE = "processed_zone"
@@ -191,13 +191,6 @@ def suite_parameters(suite: dict[str, Any]) -> set[str]:
 # --- Data Docs location -------------------------------------------------------------------------
 
 
-def data_docs_location(data_docs_uri: str) -> str:
-    """Where a person opens the Data Docs: the index's S3 URI or local file path."""
-    if data_docs_uri.startswith("s3://"):
-        return f"{data_docs_uri.rstrip('/')}/index.html"
-    return str(Path(data_docs_uri.removeprefix("file://")).resolve() / "index.html")
-
-
 # --- The gate -----------------------------------------------------------------------------------
 
 
@@ -253,12 +246,14 @@ def run_gate(
 
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=documented)
     if on_s3:
-        _upload_site(local_site, data_docs_uri, s3_client or _default_s3_client(lake))
+        static_sites.mirror_to_s3(
+            local_site, data_docs_uri, s3_client or static_sites.default_s3_client(lake)
+        )
     gate = GateResult(
         ingest_date=day,
         run_id=run_id,
         tables=tuple(results),
-        docs_location=data_docs_location(data_docs_uri),
+        docs_location=static_sites.location(data_docs_uri),
         seconds=round(time.perf_counter() - started, 3),
     )
     if not gate.success:
@@ -516,30 +511,3 @@ def _short(value: Any, limit: int = 300) -> str:
 def _path_safe(text: str) -> str:
     """Run ids become folder names in the validation store and Data Docs URLs."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")
-
-
-def _default_s3_client(lake: Lake):
-    if isinstance(lake.storage, S3Storage):
-        return lake.storage.client
-    import boto3
-
-    return boto3.client("s3")
-
-
-def _upload_site(local_site: Path, data_docs_uri: str, client) -> None:
-    """Mirror the local site to S3, uploading only the files whose content changed."""
-    bucket, _, prefix = data_docs_uri.removeprefix("s3://").partition("/")
-    prefix = prefix.strip("/")
-    existing: dict[str, str] = {}
-    paginator = client.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/" if prefix else ""):
-        for item in page.get("Contents", []):
-            existing[item["Key"]] = item["ETag"].strip('"')
-    for path in sorted(p for p in local_site.rglob("*") if p.is_file()):
-        relative = path.relative_to(local_site).as_posix()
-        key = f"{prefix}/{relative}" if prefix else relative
-        body = path.read_bytes()
-        if existing.get(key) == hashlib.md5(body, usedforsecurity=False).hexdigest():
-            continue
-        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type)

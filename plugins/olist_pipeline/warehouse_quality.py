@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from olist_pipeline import static_sites
 from olist_pipeline.quality import (
     DOCS_SITE,
     SAMPLE_SIZE,
@@ -54,8 +55,6 @@ from olist_pipeline.quality import (
     _path_safe,
     _plain,
     _short,
-    _upload_site,
-    data_docs_location,
     registered_definition,
 )
 
@@ -192,11 +191,13 @@ def run_warehouse_checks(
 
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=documented)
     if on_s3:
-        _upload_site(local_site, data_docs_uri, s3_client or _boto3_s3_client())
+        static_sites.mirror_to_s3(
+            local_site, data_docs_uri, s3_client or static_sites.default_s3_client()
+        )
     checked = WarehouseCheckResult(
         run_id=run_id,
         tables=tuple(results),
-        docs_location=data_docs_location(data_docs_uri),
+        docs_location=static_sites.location(data_docs_uri),
         seconds=round(time.perf_counter() - started, 3),
     )
     if not checked.success:
@@ -435,9 +436,3 @@ def _readable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):  # a column pair's values
         return tuple(_readable(item) for item in value)
     return str(value)
-
-
-def _boto3_s3_client():
-    import boto3
-
-    return boto3.client("s3")

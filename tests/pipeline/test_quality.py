@@ -17,12 +17,12 @@ import pytest
 from olist_pipeline.lake import Lake
 from olist_pipeline.quality import (
     QualityGateFailed,
-    data_docs_location,
     load_suite,
     read_suite,
     run_gate,
 )
 from olist_pipeline.settings import REPO_ROOT
+from olist_pipeline.static_sites import location
 from olist_pipeline.tables import TABLES
 
 EXPECTATIONS = REPO_ROOT / "expectations"
@@ -389,7 +389,7 @@ def test_good_data_passes_every_suite_and_builds_data_docs(lake, tmp_path):
         assert table.evaluated == len(read_suite(EXPECTATIONS, table.table)["expectations"])
     assert result.by_table()["order_items"].rows == 2
     index = tmp_path / "docs" / "index.html"
-    assert result.docs_location == str(index) == data_docs_location(str(tmp_path / "docs"))
+    assert result.docs_location == str(index) == location(str(tmp_path / "docs"))
     assert index.is_file()
     assert "order_items" in index.read_text()
     pages = list((tmp_path / "docs" / "validations" / "order_items").rglob("*.html"))

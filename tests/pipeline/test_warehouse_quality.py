@@ -21,8 +21,9 @@ from warehouse_builder import WarehouseBuilder, small_shop
 from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_cleaning.vocabulary import ORDER_STATUSES, STATE_CODES
 from olist_pipeline.lake import Lake
-from olist_pipeline.quality import QualityGateFailed, data_docs_location
+from olist_pipeline.quality import QualityGateFailed
 from olist_pipeline.settings import REPO_ROOT
+from olist_pipeline.static_sites import location
 from olist_pipeline.warehouse import PostgresWarehouse
 from olist_pipeline.warehouse_quality import (
     CORE_TABLES,
@@ -184,7 +185,7 @@ def test_the_built_warehouse_passes_every_suite_and_builds_data_docs(warehouse_u
     assert by_table["core.fact_sales"].rows == 4
     assert by_table["core.dim_customer"].rows == 4
     index = tmp_path / "docs" / "index.html"
-    assert result.docs_location == str(index) == data_docs_location(str(tmp_path / "docs"))
+    assert result.docs_location == str(index) == location(str(tmp_path / "docs"))
     assert "core.fact_sales" in index.read_text()
     pages = list((tmp_path / "docs" / "validations" / "core" / "fact_sales").rglob("*.html"))
     assert len(pages) == 1
