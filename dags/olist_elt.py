@@ -31,6 +31,9 @@ Every day at 03:00 UTC, for the previous day's data interval:
 **marts**
 7. **marts** rebuilds `sql/marts/` (RFM, CLV, delivery, sellers, daily revenue, forecast).
 8. **report** logs rows per stage and table.
+9. **dashboards** renders the dashboards of `dashboards/` from the marts into a static site
+   (`DASHBOARDS_SITE_URI`: a folder, or S3). Metabase reads the warehouse itself; its questions
+   and dashboards are provisioned once with `make metabase`, not by this DAG.
 
 Every task is retried with exponential backoff; a failure is also written to the warehouse's
 `audit.pipeline_runs` table. Trigger with `{"full_refresh": true}` to extract every row.
@@ -204,7 +207,13 @@ def olist_elt():
 
         return steps.report(SETTINGS, ingest_date=ingest_date, run_id=dag_run.run_id)
 
-    lake() >> warehouse() >> checks() >> marts() >> report(INGEST_DATE)
+    @task(outlets=[assets.dashboard_site(SETTINGS)])
+    def dashboards() -> dict:
+        from olist_pipeline import steps
+
+        return steps.dashboards(SETTINGS)
+
+    lake() >> warehouse() >> checks() >> marts() >> report(INGEST_DATE) >> dashboards()
 
 
 olist_elt()

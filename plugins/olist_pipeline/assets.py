@@ -1,4 +1,5 @@
-"""The Airflow Assets the ELT DAG updates: the lake's zones and the warehouse's tables.
+"""The Airflow Assets the ELT DAG updates: the lake's zones, the warehouse's tables and the
+dashboard site.
 
 A task lists what it writes as outlets, so the UI's asset graph shows where every table comes
 from, and another DAG (the dashboards' refresh, say) can be scheduled on a mart. Names and URIs
@@ -55,4 +56,16 @@ def _warehouse_table(schema: str, table: str) -> Asset:
         name=f"olist.warehouse.{schema}.{table}",
         uri=f"warehouse://olist/{schema}/{table}",
         group="warehouse",
+    )
+
+
+def dashboard_site(settings: PipelineSettings) -> Asset:
+    """The static dashboard site; its location (a folder or S3) is in the extra, as the lake's."""
+    uri = settings.dashboards_site_uri
+    location = uri if "://" in uri else Path(uri).resolve().as_uri()
+    return Asset(
+        name="olist.dashboards.site",
+        uri="dashboards://olist/site",
+        group="dashboards",
+        extra={"location": location},
     )

@@ -6,6 +6,7 @@ never from code. Imported by task bodies at run time only, so parsing a DAG touc
 
 from __future__ import annotations
 
+import os
 from urllib.parse import quote
 
 from olist_pipeline.lake import Lake
@@ -74,3 +75,12 @@ def warehouse_sqlalchemy_url(settings: PipelineSettings) -> str:
         return conn.extra_dejson["sqlalchemy_url"]
     url = postgres_url(settings.warehouse_conn_id)
     return sqlalchemy_url(url, url.rsplit("/", 1)[1])
+
+
+def local_warehouse_url(settings: PipelineSettings) -> str | None:
+    """The local warehouse's libpq URL, for commands run outside Airflow (``make pipeline``'s
+    summary, ``make dashboards``): ``WAREHOUSE_URL``, else the warehouse connection's variable
+    when it holds a PostgreSQL URL; None otherwise (a Redshift warehouse)."""
+    variable = f"AIRFLOW_CONN_{settings.warehouse_conn_id.upper()}"
+    url = os.environ.get("WAREHOUSE_URL") or os.environ.get(variable, "")
+    return url if url.startswith("postgres") else None

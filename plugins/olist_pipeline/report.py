@@ -9,12 +9,12 @@ The DAG's last task logs this; ``make demo`` prints it with ``python -m olist_pi
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import dataclass
 
+from olist_pipeline import static_sites
+from olist_pipeline.connections import local_warehouse_url
 from olist_pipeline.lake import Lake
-from olist_pipeline.quality import data_docs_location
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.tables import TABLES
 
@@ -138,7 +138,7 @@ def main(argv: list[str]) -> int:
         return 1
     print(f"Lake {lake.uri}, ingest_date={ingest_date}:")
     print(format_summary(summarise(lake, ingest_date)))
-    warehouse_url = args.warehouse_url or _local_warehouse_url(settings)
+    warehouse_url = args.warehouse_url or local_warehouse_url(settings)
     if warehouse_url:
         from olist_pipeline.warehouse import PostgresWarehouse
 
@@ -146,14 +146,9 @@ def main(argv: list[str]) -> int:
         print()
         print(warehouse_summary(warehouse, settings.sql_dir, latest_run_id(warehouse)))
     print()
-    print(f"Data Docs: {data_docs_location(settings.data_docs_uri)}")
+    print(f"Data Docs: {static_sites.location(settings.data_docs_uri)}")
+    print(f"Dashboards: {static_sites.location(settings.dashboards_site_uri)}")
     return 0
-
-
-def _local_warehouse_url(settings: PipelineSettings) -> str | None:
-    variable = f"AIRFLOW_CONN_{settings.warehouse_conn_id.upper()}"
-    url = os.environ.get("WAREHOUSE_URL") or os.environ.get(variable, "")
-    return url if url.startswith("postgres") else None
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ class PipelineSettings:
     gx_project_dir: Path
     data_docs_uri: str
     sql_dir: Path
+    dashboards_dir: Path
+    dashboards_site_uri: str
     extract_lookback_minutes: int
     task_retries: int
 
@@ -56,10 +58,10 @@ class PipelineSettings:
             raise ValueError(
                 f"CLEAN_RUNNER={clean_runner!r}; expected one of {', '.join(CLEAN_RUNNERS)}"
             )
-        default_docs = (
-            f"{lake_uri.rstrip('/')}/data_docs"
+        default_docs, default_site = (
+            (f"{lake_uri.rstrip('/')}/data_docs", f"{lake_uri.rstrip('/')}/dashboards")
             if lake_uri.startswith("s3://")
-            else str(REPO_ROOT / "data" / "data_docs")
+            else (str(REPO_ROOT / "data" / "data_docs"), str(REPO_ROOT / "data" / "dashboards"))
         )
         return cls(
             environment=environment,
@@ -81,6 +83,10 @@ class PipelineSettings:
             ),
             data_docs_uri=_get("DATA_DOCS_URI", default_docs, production=False),
             sql_dir=Path(_get("SQL_DIR", str(REPO_ROOT / "sql"), production=False)),
+            dashboards_dir=Path(
+                _get("DASHBOARDS_DIR", str(REPO_ROOT / "dashboards"), production=False)
+            ),
+            dashboards_site_uri=_get("DASHBOARDS_SITE_URI", default_site, production=False),
             extract_lookback_minutes=int(_get("EXTRACT_LOOKBACK_MINUTES", "15", production=False)),
             task_retries=int(_get("TASK_RETRIES", "2", production=False)),
         )

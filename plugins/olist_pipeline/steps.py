@@ -198,14 +198,40 @@ def reconcile(settings: PipelineSettings, *, ingest_date: str) -> str:
 
 
 def report(settings: PipelineSettings, *, ingest_date: str, run_id: str) -> str:
-    from olist_pipeline.quality import data_docs_location
+    from olist_pipeline import static_sites
     from olist_pipeline.report import format_summary, summarise, warehouse_summary
 
     text = (
         f"ingest_date={ingest_date}\n"
         f"{format_summary(summarise(connections.lake(settings), ingest_date))}\n\n"
         f"{warehouse_summary(connections.warehouse(settings), settings.sql_dir, run_id)}\n\n"
-        f"Data Docs: {data_docs_location(settings.data_docs_uri)}"
+        f"Data Docs: {static_sites.location(settings.data_docs_uri)}"
     )
     log.info("Run summary:\n%s", text)
     return text
+
+
+def dashboards(settings: PipelineSettings, warehouse=None) -> dict:
+    """Render the dashboard site from the warehouse (default: the warehouse connection's) into
+    ``DASHBOARDS_SITE_URI``; on S3, build it locally, then mirror it."""
+    import tempfile
+    from pathlib import Path
+
+    from olist_pipeline import static_sites
+    from olist_pipeline.dashboards import definitions, site
+
+    loaded = definitions.load(settings.dashboards_dir)
+    warehouse = warehouse or connections.warehouse(settings)
+    uri = settings.dashboards_site_uri
+    if uri.startswith("s3://"):
+        with tempfile.TemporaryDirectory() as folder:
+            summary = site.render(loaded, warehouse, settings.sql_dir, Path(folder) / "site")
+            uploaded = static_sites.mirror_to_s3(
+                summary.out_dir, uri, static_sites.default_s3_client(connections.lake(settings))
+            )
+        log.info("Uploaded %d changed files of the dashboard site to %s", uploaded, uri)
+    else:
+        summary = site.render(loaded, warehouse, settings.sql_dir, Path(uri))
+    location = static_sites.location(uri)
+    log.info("Dashboards: %d pages, %s", len(summary.pages), location)
+    return {"location": location, "pages": len(summary.pages)}

@@ -89,7 +89,7 @@ def test_dags_are_documented_tagged_owned_and_retried(parsed):
             assert task["retries"] >= 1, f"{dag_id}.{task_id} is not retried"
 
 
-def test_elt_dag_runs_lake_warehouse_checks_marts_report(parsed):
+def test_elt_dag_runs_lake_warehouse_checks_marts_report_dashboards(parsed):
     assert list(parsed["dags"]["olist_elt"]["tasks"]) == [
         "lake.extract",
         "lake.clean",
@@ -100,6 +100,7 @@ def test_elt_dag_runs_lake_warehouse_checks_marts_report(parsed):
         "checks.reconcile",
         "marts.marts",
         "report",
+        "dashboards",
     ]
 
 
@@ -112,6 +113,7 @@ def test_every_elt_task_is_audited_and_writers_name_their_assets(parsed):
     assert "olist.warehouse.core.fact_sales" in tasks["warehouse.transform"]["outlets"]
     assert "olist.warehouse.staging.stg_orders" in tasks["warehouse.transform"]["outlets"]
     assert "olist.warehouse.marts.mart_rfm" in tasks["marts.marts"]["outlets"]
+    assert tasks["dashboards"]["outlets"] == ["olist.dashboards.site"]
 
 
 def test_the_glue_runner_wires_the_glue_operator(tmp_path):

@@ -74,6 +74,7 @@ def run_dag(
         "LAKE_URI": str(tmp_path / "lake"),
         "DATA_DOCS_URI": str(tmp_path / "data_docs"),
         "GX_PROJECT_DIR": str(tmp_path / "gx"),
+        "DASHBOARDS_SITE_URI": str(tmp_path / "dashboards"),
     } | dict(item.split("=", 1) for item in extra)
     return subprocess.run(
         [
@@ -156,9 +157,13 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
         "warehouse.transform",
         "marts.marts",
         "report",
+        "dashboards",
     ]
     assert {state for _, state in audited} == {"success"}
     assert "RFM segments" in output
+    # The last task rendered the dashboard site from the marts.
+    assert (tmp_path / "dashboards" / "index.html").is_file()
+    assert (tmp_path / "dashboards" / "customer_segments.html").is_file()
 
 
 def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
