@@ -88,15 +88,25 @@ def lake(tmp_path: Path) -> Lake:
     return Lake.from_uri(str(tmp_path / "lake"))
 
 
-@pytest.fixture
-def warehouse_url() -> Iterator[str]:
-    """libpq URL of an empty warehouse database of the test's own; dropped afterwards."""
+def _fresh_warehouse() -> Iterator[str]:
     url = with_database(resolve_database_url(), f"pipeline_test_warehouse_{uuid.uuid4().hex[:8]}")
     ensure_database(url)
     try:
         yield url
     finally:
         _drop(url)
+
+
+@pytest.fixture
+def warehouse_url() -> Iterator[str]:
+    """libpq URL of an empty warehouse database of the test's own; dropped afterwards."""
+    yield from _fresh_warehouse()
+
+
+@pytest.fixture(scope="module")
+def module_warehouse_url() -> Iterator[str]:
+    """An empty warehouse database that a whole module builds once and only reads."""
+    yield from _fresh_warehouse()
 
 
 @pytest.fixture

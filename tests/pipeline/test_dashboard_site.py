@@ -15,9 +15,11 @@ import hashlib
 import importlib.resources
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import threading
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,7 +28,6 @@ import pytest
 from dashboard_site_fixtures import INGEST_DATE, shop
 from warehouse_builder import WarehouseBuilder
 
-from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_pipeline.dashboards.definitions import card_sql, load
 from olist_pipeline.dashboards.site import make_server, render
 from olist_pipeline.lake import Lake
@@ -58,23 +59,12 @@ SELECTIONS = [
 ]
 
 
-def _drop(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{name}" with (force)')
-
-
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    url = with_database(resolve_database_url(), f"pipeline_test_site_{uuid.uuid4().hex[:8]}")
-    ensure_database(url)
-    try:
-        warehouse = PostgresWarehouse(url)
-        lake = Lake.from_uri(str(tmp_path_factory.mktemp("site-lake")))
-        WarehouseBuilder(warehouse, lake, SQL_DIR).run(INGEST_DATE, shop())
-        yield warehouse
-    finally:
-        _drop(url)
+def warehouse(module_warehouse_url, tmp_path_factory):
+    warehouse = PostgresWarehouse(module_warehouse_url)
+    lake = Lake.from_uri(str(tmp_path_factory.mktemp("site-lake")))
+    WarehouseBuilder(warehouse, lake, SQL_DIR).run(INGEST_DATE, shop())
+    return warehouse
 
 
 @pytest.fixture(scope="module")
@@ -521,3 +511,32 @@ def test_a_failing_card_leaves_the_previous_site_as_it_was(tmp_path, warehouse):
     (dataset,) = _payload(out / "notes.html")["datasets"].values()
     assert dataset["rows"] == [["b", 2]]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bad", "good", "site"]
+
+
+def test_the_command_renders_the_site_from_a_warehouse(tmp_path, warehouse):
+    command = [sys.executable, "-m", "olist_pipeline.dashboards"]
+    environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins")}
+    environment.pop("WAREHOUSE_URL", None)
+    out = tmp_path / "site"
+    rendered = subprocess.run(
+        [*command, "render", "--warehouse-url", warehouse.url, "--out", str(out)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rendered.returncode == 0, rendered.stderr
+    assert rendered.stdout.strip() == f"Dashboards: {len(DASHBOARDS)} pages, {out / 'index.html'}"
+    assert sorted(p.name for p in out.glob("*.html")) == sorted(
+        ["index.html", *(f"{d}.html" for d in DASHBOARDS)]
+    )
+    # serving a folder that holds no site says what to do instead of serving nothing
+    served = subprocess.run(
+        [*command, "serve", "--out", str(tmp_path / "nothing")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert served.returncode == 1
+    assert "run make dashboards first" in served.stderr

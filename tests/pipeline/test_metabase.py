@@ -598,11 +598,7 @@ def resolve(sql: str, values: dict[str, str] | None) -> str:
     return resolved
 
 
-def folders() -> list:
-    folders = [pytest.param("small", id="small-definitions")]
-    if (REAL_DASHBOARDS / "queries").is_dir():
-        folders.append(pytest.param("real", id="dashboards"))
-    return folders
+FOLDERS = [pytest.param("small", id="small-definitions"), pytest.param("real", id="dashboards")]
 
 
 @pytest.fixture
@@ -624,7 +620,7 @@ def card_sqls(folder: Path, dialect: str) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.mark.parametrize("any_definitions", folders(), indirect=True)
+@pytest.mark.parametrize("any_definitions", FOLDERS, indirect=True)
 def test_every_question_parses_as_redshift(any_definitions):
     for card_id, sql in card_sqls(any_definitions, "redshift"):
         for values in (None, LITERALS):
@@ -636,7 +632,7 @@ def test_every_question_parses_as_redshift(any_definitions):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("any_definitions", folders(), indirect=True)
+@pytest.mark.parametrize("any_definitions", FOLDERS, indirect=True)
 def test_every_question_runs_on_the_postgres_warehouse(any_definitions, warehouse_builder):
     warehouse_builder.run("2018-10-18", small_shop())
     failures = []
@@ -649,7 +645,6 @@ def test_every_question_runs_on_the_postgres_warehouse(any_definitions, warehous
     assert failures == []
 
 
-@pytest.mark.skipif(not (REAL_DASHBOARDS / "queries").is_dir(), reason="no dashboards/ yet")
 def test_the_real_definitions_provision_and_stay_unchanged(fake, tmp_path):
     folder = tmp_path / "dashboards"
     shutil.copytree(REAL_DASHBOARDS, folder)

@@ -27,14 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 inside a container only")
     serve.add_argument("--port", type=int, default=int(os.environ.get("DASHBOARDS_PORT", "8765")))
     serve.add_argument("--out", type=Path, help="the site's folder (default DASHBOARDS_SITE_URI)")
-    commands.add_parser("metabase", help="provision the dashboards into Metabase")
-    args = parser.parse_args(argv)
+    commands.add_parser("metabase", help="provision the dashboards into Metabase", add_help=False)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "metabase":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     settings = PipelineSettings.from_env()
 
     if args.command == "metabase":
         from olist_pipeline.dashboards import metabase
 
-        return metabase.main([])
+        return metabase.main(rest)
 
     if args.out:
         settings = dataclasses.replace(settings, dashboards_site_uri=str(args.out))

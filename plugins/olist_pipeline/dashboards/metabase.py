@@ -768,7 +768,7 @@ def main(argv: list[str] | None = None) -> int:
     """Provision from the environment's settings; print the report, or the error and 1."""
     pipeline = PipelineSettings.from_env()
     parser = argparse.ArgumentParser(
-        prog="python -m olist_pipeline.dashboards.metabase",
+        prog="python -m olist_pipeline.dashboards metabase",
         description="Create or update the dashboards of dashboards/ in Metabase.",
     )
     parser.add_argument(
@@ -793,7 +793,3 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(report.summary())
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
