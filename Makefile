@@ -138,4 +138,3 @@ demo: db ## Generate (SCALE), load the shop, run the ELT DAG once (full refresh)
 	@$(MAKE) --no-print-directory load DATA=$(OUT)
 	@$(MANAGE) shop_status
 	@$(MAKE) --no-print-directory pipeline FULL_REFRESH=true
-	@echo "Open the dashboards: $(CURDIR)/data/dashboards/index.html (or make dashboards-serve)"

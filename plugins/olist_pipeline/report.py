@@ -147,7 +147,8 @@ def main(argv: list[str]) -> int:
         print(warehouse_summary(warehouse, settings.sql_dir, latest_run_id(warehouse)))
     print()
     print(f"Data Docs: {static_sites.location(settings.data_docs_uri)}")
-    print(f"Dashboards: {static_sites.location(settings.dashboards_site_uri)}")
+    site = static_sites.location(settings.dashboards_site_uri)
+    print(f"Dashboards: {site} (open it in a browser, or run make dashboards-serve)")
     return 0
 
 

@@ -120,3 +120,18 @@ def test_the_glue_runner_wires_the_glue_operator(tmp_path):
     parsed = parse_dags(tmp_path, CLEAN_RUNNER="glue")
     assert parsed["import_errors"] == {}
     assert parsed["dags"]["olist_elt"]["tasks"]["lake.clean"]["type"] == "GlueJobOperator"
+
+
+def test_airflow_loads_the_plugin_and_none_of_the_package_modules():
+    """Airflow's plugin loader runs every file of the plugins folder as a top-level module;
+    plugins/.airflowignore keeps it out of olist_pipeline/ (whose __main__.py it would run)."""
+    from airflow._shared.plugins_manager.plugins_manager import (
+        _load_plugins_from_plugin_directory,
+    )
+
+    main = sys.modules["__main__"]
+    plugins, errors = _load_plugins_from_plugin_directory(str(REPO_ROOT / "plugins"))
+    assert errors == {}
+    assert [plugin.name for plugin in plugins] == ["olist_data_docs"]
+    assert sys.modules["__main__"] is main
+    assert "steps" not in sys.modules and "settings" not in sys.modules
