@@ -114,7 +114,8 @@ brazil-geometry: install ## Derive the Brazil map again from its source package 
 chromium:
 	@command -v chromium > /dev/null || { \
 		echo "Installing Debian's chromium for the browser tests"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null \
+			|| { echo "Could not install it: run apt-get install chromium as root." >&2; exit 1; }; }
 
 bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2

@@ -17,6 +17,7 @@ import json
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -81,10 +82,10 @@ def site(definitions, warehouse, tmp_path_factory):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    chromium = shutil.which("chromium")
+    assert chromium, "no chromium on PATH: make test installs Debian's (apt-get install chromium)"
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
