@@ -104,9 +104,10 @@ class TableResult:
     problem: str | None = None  # why the partition could not be validated at all
 
 
-@dataclass(frozen=True)
-class GateResult:
-    ingest_date: str
+@dataclass(frozen=True, kw_only=True)
+class SuiteResults:
+    """One run's validations of several tables: the lake gate's and the warehouse checks'."""
+
     run_id: str
     tables: tuple[TableResult, ...]
     docs_location: str
@@ -119,22 +120,34 @@ class GateResult:
     def by_table(self) -> dict[str, TableResult]:
         return {table.table: table for table in self.tables}
 
+    def heading(self) -> str:
+        raise NotImplementedError
+
+    def describe(self, failure: FailedExpectation) -> str:
+        return failure.describe()
+
     def report(self) -> str:
         failing = [table for table in self.tables if not table.success]
-        lines = [
-            f"Quality gate for ingest_date={self.ingest_date} (run {self.run_id}): "
-            + (
-                f"{len(failing)} of {len(self.tables)} tables failed"
-                if failing
-                else f"all {len(self.tables)} tables passed"
-            )
-        ]
+        summary = (
+            f"{len(failing)} of {len(self.tables)} tables failed"
+            if failing
+            else f"all {len(self.tables)} tables passed"
+        )
+        lines = [f"{self.heading()}: {summary}"]
         for table in failing:
             if table.problem:
                 lines.append(f"  {table.table}: {table.problem}")
-            lines.extend(f"  {failure.describe()}" for failure in table.failures)
+            lines.extend(f"  {self.describe(failure)}" for failure in table.failures)
         lines.append(f"Data Docs: {self.docs_location}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateResult(SuiteResults):
+    ingest_date: str
+
+    def heading(self) -> str:
+        return f"Quality gate for ingest_date={self.ingest_date} (run {self.run_id})"
 
 
 class QualityGateFailed(RuntimeError):

@@ -48,6 +48,7 @@ from olist_pipeline.quality import (
     SAMPLE_SIZE,
     FailedExpectation,
     QualityGateFailed,
+    SuiteResults,
     TableResult,
     _column_differences,
     _context,
@@ -76,34 +77,13 @@ URL_VARIABLE = "OLIST_WAREHOUSE_SQLALCHEMY_URL"
 SAMPLES_LIMIT = 1000  # characters of sample rows in a report line
 
 
-@dataclass(frozen=True)
-class WarehouseCheckResult:
-    run_id: str
-    tables: tuple[TableResult, ...]
-    docs_location: str
-    seconds: float = 0.0
+@dataclass(frozen=True, kw_only=True)
+class WarehouseCheckResult(SuiteResults):
+    def heading(self) -> str:
+        return f"Warehouse checks (run {self.run_id})"
 
-    @property
-    def success(self) -> bool:
-        return all(table.success for table in self.tables)
-
-    def by_table(self) -> dict[str, TableResult]:
-        return {table.table: table for table in self.tables}
-
-    def report(self) -> str:
-        failing = [table for table in self.tables if not table.success]
-        summary = (
-            f"{len(failing)} of {len(self.tables)} tables failed"
-            if failing
-            else f"all {len(self.tables)} tables passed"
-        )
-        lines = [f"Warehouse checks (run {self.run_id}): {summary}"]
-        for table in failing:
-            if table.problem:
-                lines.append(f"  {table.table}: {table.problem}")
-            lines.extend(f"  {_describe(failure)}" for failure in table.failures)
-        lines.append(f"Data Docs: {self.docs_location}")
-        return "\n".join(lines)
+    def describe(self, failure: FailedExpectation) -> str:
+        return _describe(failure)
 
 
 def _describe(failure: FailedExpectation) -> str:
