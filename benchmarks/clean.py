@@ -18,16 +18,14 @@ import subprocess
 import sys
 import time
 
-from benchmarks import PLUGINS, REPO_ROOT
-
-# The measured processes import the pipeline from the repository (MWAA's and Glue's layouts).
-GLUE_JOBS = REPO_ROOT / "glue_jobs"
-
 _CLEAN = """
-import json, sys
-from olist_pipeline.cleaning import clean
-from olist_pipeline.settings import PipelineSettings
-print(json.dumps(clean(PipelineSettings.from_env(), sys.argv[1], "benchmark")))
+import json, os, sys
+from olist_cleaning.arguments import JobArguments
+from olist_pipeline.lake.cleaning import run_locally
+from olist_pipeline.lake.partitions import Lake
+lake = Lake.from_uri(os.environ["LAKE_URI"])
+job = JobArguments(lake_uri=lake.uri, ingest_date=sys.argv[1], run_id="benchmark")
+print(json.dumps(run_locally("local", lake, job, spark_master=os.environ["SPARK_MASTER"])))
 """
 
 _START_SPARK = """
@@ -41,9 +39,7 @@ def _child(code: str, *args: str, lake_uri: str) -> tuple[float, str]:
     """Run ``code`` in a fresh interpreter; its wall time and stdout."""
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(PLUGINS), str(GLUE_JOBS)]),
         "LAKE_URI": lake_uri,
-        "CLEAN_RUNNER": "local",
         "SPARK_MASTER": os.environ.get("SPARK_MASTER", "local[2]"),
     }
     started = time.perf_counter()

@@ -51,7 +51,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from benchmarks import DJANGO_PROJECT, REPO_ROOT, django_project_on_path, plugins_on_path
+from benchmarks import DJANGO_PROJECT, REPO_ROOT
 from benchmarks.pipeline_setup import loaded_shop
 
 SEED = 42
@@ -110,8 +110,8 @@ def dataset_folder(scale: float, scale_1_folder: Path) -> Path:
 
 def airflow_environment(server_url: str) -> dict[str, str]:
     """The benchmark's Airflow: its own home and metadata database, the repository's DAGs."""
-    plugins_on_path()
-    from olist_pipeline.local_airflow import sqlalchemy_url
+    from olist_pipeline.database_urls import sqlalchemy_url
+    from olist_pipeline.orchestration.run_facts import DESERIALIZATION_ALLOWLIST
 
     return {
         **os.environ,
@@ -120,6 +120,7 @@ def airflow_environment(server_url: str) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES": DESERIALIZATION_ALLOWLIST,
         "CLEAN_RUNNER": "local",
         "SPARK_MASTER": "local[2]",
         # A failed task would otherwise wait out its retry delays inside `dags test`.
@@ -155,7 +156,6 @@ def fresh_database(server_url: str, database: str) -> str:
     import psycopg
     from psycopg import sql
 
-    django_project_on_path()
     from config.postgres import ensure_database, with_database
 
     with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
@@ -223,8 +223,7 @@ def fact_rows(warehouse_url: str) -> int:
 
 def extracted_rows(run_id: str) -> int:
     """Rows in the raw partitions that ``run_id`` wrote (0: the extract found nothing new)."""
-    plugins_on_path()
-    from olist_pipeline.lake import Lake
+    from olist_pipeline.lake.partitions import Lake
     from olist_pipeline.tables import TABLES
 
     lake = Lake.from_uri(str(WORK / "lake"))
@@ -302,7 +301,6 @@ def run_scale(
 
 
 def _shop(shop_url: str) -> dict[str, str]:
-    django_project_on_path()
     from config.postgres import with_database
 
     return {
@@ -345,7 +343,6 @@ def targets_met(by_scale: dict[str, dict], scale_ratios: dict | None) -> dict:
 
 def run_all(scale_1_folder: Path, scales: Iterable[float], runs: int, repeat: Repeat) -> dict:
     """Every scale in ``scales``: ``runs`` measured runs at SCALE=1, one at the others."""
-    django_project_on_path()
     from config.postgres import resolve_database_url
 
     server_url = resolve_database_url()

@@ -4,7 +4,7 @@
 
 * ``copy``: the baseline, a plain ``COPY <table> TO STDOUT`` of every table with psycopg, the
   bytes thrown into /dev/null;
-* ``extract``: ``olist_pipeline.extract.extract_tables`` with a full refresh into a temporary
+* ``extract``: ``olist_pipeline.lake.extract.extract_tables`` with a full refresh into a temporary
   local lake: one REPEATABLE READ transaction, tables streamed one after another (what the DAG
   runs);
 * ``parallel``: the same tables split over two threads, each on its own connection that imports
@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 
-from benchmarks import REPO_ROOT, plugins_on_path
+from benchmarks import REPO_ROOT
 
 DEFAULT_SHOP_URL = "postgresql://postgres@127.0.0.1:5432/olist"
 PARALLEL_THREADS = 2
@@ -42,7 +42,6 @@ def _plain_copy(shop_url: str) -> tuple[int, float]:
     """The baseline: every table copied out as PostgreSQL sends it, nothing done with it."""
     import psycopg
 
-    plugins_on_path()
     from olist_pipeline.tables import TABLES
 
     rows = 0
@@ -58,8 +57,8 @@ def _plain_copy(shop_url: str) -> tuple[int, float]:
 
 
 def _sequential(shop_url: str, lake_dir: str) -> list:
-    from olist_pipeline.extract import extract_tables
-    from olist_pipeline.lake import Lake
+    from olist_pipeline.lake.extract import extract_tables
+    from olist_pipeline.lake.partitions import Lake
 
     return extract_tables(
         shop_url,
@@ -76,8 +75,8 @@ def _parallel(shop_url: str, lake_dir: str) -> list:
     """Tables spread over threads that share one exported snapshot."""
     import adbc_driver_postgresql.dbapi as adbc
 
-    from olist_pipeline.extract import extract_table, run_details
-    from olist_pipeline.lake import Lake
+    from olist_pipeline.lake.extract import extract_table, run_details
+    from olist_pipeline.lake.partitions import Lake
     from olist_pipeline.tables import TABLES
 
     lake = Lake.from_uri(lake_dir)
@@ -130,11 +129,10 @@ def _parallel(shop_url: str, lake_dir: str) -> list:
 
 def _measure_in_child(mode: str, shop_url: str) -> dict:
     """Run one extract in this (fresh) process: seconds, rows, bytes and peak memory."""
-    plugins_on_path()
     import adbc_driver_postgresql.dbapi  # noqa: F401 - counted in the start-up memory
     import pyarrow.parquet  # noqa: F401
 
-    from olist_pipeline import extract, lake  # noqa: F401
+    from olist_pipeline.lake import extract, partitions  # noqa: F401
 
     imported_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     measure = {"sequential": _sequential, "parallel": _parallel}[mode]

@@ -8,11 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import django_project_on_path
-
-django_project_on_path()
-
-from dataset.generator import generate  # noqa: E402
+from dataset.generator import generate
 
 
 def run(scale: float = 1.0, seed: int = 42) -> dict:

@@ -21,10 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import django_project_on_path
-
-django_project_on_path()
-
 BENCH_DATABASE = "olist_bench_load"
 ALIAS = "bench_load"
 

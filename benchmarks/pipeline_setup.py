@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from benchmarks import DJANGO_PROJECT, django_project_on_path, plugins_on_path
+from benchmarks import DJANGO_PROJECT
 
 BENCH_DATABASE = "olist_bench_pipeline"
 INGEST_DATE = date(2018, 10, 18)  # a fixed partition: reruns replace it
@@ -37,7 +37,6 @@ def _orders_in_database(url: str) -> int:
 def loaded_shop(server_url: str, data_dir: Path, database: str) -> str:
     """URL of ``database`` on ``server_url``, migrated and loaded from ``data_dir`` with
     ``manage.py load_olist`` unless it already holds the folder's orders."""
-    django_project_on_path()
     from config.postgres import ensure_database, with_database
 
     url = with_database(server_url, database)
@@ -58,7 +57,6 @@ def loaded_shop(server_url: str, data_dir: Path, database: str) -> str:
 
 
 def shop_database(data_dir: Path) -> str:
-    django_project_on_path()
     from config.postgres import resolve_database_url
 
     return loaded_shop(resolve_database_url(), Path(data_dir).resolve(), BENCH_DATABASE)
@@ -66,9 +64,8 @@ def shop_database(data_dir: Path) -> str:
 
 def raw_partition(shop_url: str, lake_uri: str) -> str:
     """Extract every table once into ``lake_uri``; the ingest date written."""
-    plugins_on_path()
-    from olist_pipeline.extract import extract_tables
-    from olist_pipeline.lake import Lake
+    from olist_pipeline.lake.extract import extract_tables
+    from olist_pipeline.lake.partitions import Lake
 
     extract_tables(
         shop_url,

@@ -7,8 +7,9 @@ Every day at 03:00 UTC, for the previous day's data interval:
 1. **extract** reads every shop table in one consistent snapshot (one `REPEATABLE READ`
    transaction) and streams the rows changed in the interval (plus whole orders and the rows
    they reference, plus the shop's delete tombstones) to `raw/<table>/ingest_date=D/` in the
-   lake, as Parquet with a manifest per partition. The manifests also record the shop's totals
-   at that snapshot, for the reconciliation.
+   lake, as Parquet with a manifest per partition. It returns the run's facts (the partition
+   date, the interval, the shop's totals at the snapshot, whether anything changed), which
+   every later task takes.
 2. **clean** runs the Glue PySpark job (locally: the same script on local Spark, chosen by
    `CLEAN_RUNNER`): dedupe, types, normalised text, geolocation per zip prefix, derived revenue
    and delivery measures. Invalid rows go to `rejected/` with a reason.
@@ -29,15 +30,17 @@ Every day at 03:00 UTC, for the previous day's data interval:
    extract's snapshot. A mismatch fails the run with both numbers.
 
 **marts**
-7. **marts** rebuilds `sql/marts/` (RFM, CLV, delivery, sellers, daily revenue, forecast).
+7. **marts** rebuilds `sql/marts/` (RFM, CLV, delivery, sellers, revenue, forecast).
 8. **report** logs rows per stage and table.
 9. **dashboards** renders the dashboards of `dashboards/` from the marts into a static site
    (`DASHBOARDS_SITE_URI`: a folder, or S3). Metabase reads the warehouse itself; its questions
    and dashboards are provisioned once with `make metabase`, not by this DAG.
 
-Every task is retried with exponential backoff; a failure is also written to the warehouse's
-`audit.pipeline_runs` table. Trigger with `{"full_refresh": true}` to extract every row.
-Reruns and backfills are safe: every task rewrites its own partitions or tables idempotently.
+A quiet day (no change in the shop) starts no Spark, Glue job, Great Expectations run or model
+rebuild; each task says "no new data" in its log. Every task is retried with exponential
+backoff; every outcome is also written to the warehouse's `audit.pipeline_runs` table. Trigger
+with `{"full_refresh": true}` to extract every row. Reruns and backfills are safe: every task
+rewrites its own partitions or tables idempotently.
 """
 
 from __future__ import annotations
@@ -45,19 +48,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import Param, dag, task, task_group
+from airflow.sdk import Param, TaskGroup, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from olist_pipeline import assets
-from olist_pipeline.audit import make_audit_callback
+from olist_pipeline.orchestration import assets
+from olist_pipeline.orchestration.run_facts import RunFacts
 from olist_pipeline.settings import PipelineSettings
+from olist_pipeline.warehouse.audit import make_audit_callback
 
 SETTINGS = PipelineSettings.from_env()
-INGEST_DATE = "{{ ti.xcom_pull(task_ids='lake.extract')['ingest_date'] }}"
+CLEANED_ZONES = [assets.lake_zone(SETTINGS, "processed"), assets.lake_zone(SETTINGS, "rejected")]
 
 
 def _warehouse():
-    from olist_pipeline import connections
+    from olist_pipeline.orchestration import connections
 
     return connections.warehouse(SETTINGS)
 
@@ -74,7 +78,7 @@ def _warehouse():
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
-        # Every task's outcome goes to the warehouse's audit.pipeline_runs (see the README).
+        # Every task's outcome goes to the warehouse's audit.pipeline_runs (see docs/).
         "on_failure_callback": make_audit_callback(_warehouse, state="failed"),
         "on_retry_callback": make_audit_callback(_warehouse, state="up_for_retry"),
         "on_success_callback": make_audit_callback(_warehouse, state="success"),
@@ -88,132 +92,99 @@ def _warehouse():
     doc_md=__doc__,
 )
 def olist_elt():
-    @task_group
-    def lake():
-        @task(outlets=[assets.lake_zone(SETTINGS, "raw")])
-        def extract(params=None, data_interval_start=None, data_interval_end=None, dag_run=None):
-            from olist_pipeline import steps
+    @task(task_id="extract", outlets=[assets.lake_zone(SETTINGS, "raw")])
+    def extract(
+        params=None, data_interval_start=None, data_interval_end=None, dag_run=None
+    ) -> RunFacts:
+        from olist_pipeline.orchestration import tasks
 
-            return steps.extract(
-                SETTINGS,
-                ingest_date=steps.ingest_date_of(data_interval_end, dag_run.run_after),
-                run_id=dag_run.run_id,
-                interval_start=data_interval_start,
-                interval_end=data_interval_end or dag_run.run_after,
-                full_refresh=params["full_refresh"],
-            )
-
-        extracted = extract()
-        cleaned_zones = [
-            assets.lake_zone(SETTINGS, "processed"),
-            assets.lake_zone(SETTINGS, "rejected"),
-        ]
-
-        if SETTINGS.clean_runner == "glue":
-            from airflow.providers.amazon.aws.operators.glue import GlueJobOperator
-
-            from olist_pipeline.cleaning import glue_script_args
-            from olist_pipeline.tables import TABLES
-
-            clean = GlueJobOperator(
-                task_id="clean",
-                job_name=SETTINGS.glue_job_name,
-                script_args=glue_script_args(
-                    lake_uri=SETTINGS.lake_uri,
-                    ingest_date=INGEST_DATE,
-                    run_id="{{ run_id }}",
-                    tables=[table.name for table in TABLES],
-                ),
-                aws_conn_id=SETTINGS.aws_conn_id,
-                wait_for_completion=True,
-                outlets=cleaned_zones,
-            )
-            extracted >> clean
-        else:
-
-            @task(task_id="clean", outlets=cleaned_zones)
-            def clean_on_local_spark(extracted: dict, dag_run=None):
-                from olist_pipeline import steps
-
-                return steps.clean(
-                    SETTINGS, ingest_date=extracted["ingest_date"], run_id=dag_run.run_id
-                )
-
-            clean = clean_on_local_spark(extracted)
-
-        @task
-        def quality_gate(extracted: dict, dag_run=None):
-            from olist_pipeline import steps
-
-            return steps.quality_gate(
-                SETTINGS, ingest_date=extracted["ingest_date"], run_id=dag_run.run_id
-            )
-
-        clean >> quality_gate(extracted)
-
-    # The tasks after the lake take the day's partition date from extract's result: a
-    # template, rendered when the task runs.
-    @task_group
-    def warehouse():
-        @task(outlets=assets.load_tables())
-        def load(ingest_date: str):
-            from olist_pipeline import steps
-
-            return steps.load(SETTINGS, ingest_date=ingest_date)
-
-        @task(
-            outlets=assets.warehouse_tables(SETTINGS, "staging")
-            + assets.warehouse_tables(SETTINGS, "core")
+        return tasks.extract(
+            SETTINGS,
+            run_id=dag_run.run_id,
+            interval_start=data_interval_start,
+            interval_end=data_interval_end,
+            run_after=dag_run.run_after,
+            full_refresh=params["full_refresh"],
         )
-        def transform(ingest_date: str) -> list[dict]:
-            from olist_pipeline import steps
 
-            return steps.transform(SETTINGS, ingest_date=ingest_date, layers=("staging", "core"))
+    @task(task_id="clean", outlets=CLEANED_ZONES)
+    def clean_on_local_spark(facts: RunFacts) -> dict:
+        from olist_pipeline.orchestration import tasks
 
-        load(INGEST_DATE) >> transform(INGEST_DATE)
-
-    @task_group
-    def checks():
-        @task
-        def star_schema_checks(ingest_date: str, dag_run=None):
-            from olist_pipeline import steps
-
-            return steps.star_schema_checks(
-                SETTINGS, ingest_date=ingest_date, run_id=dag_run.run_id
-            )
-
-        @task
-        def reconcile(ingest_date: str) -> str:
-            from olist_pipeline import steps
-
-            return steps.reconcile(SETTINGS, ingest_date=ingest_date)
-
-        star_schema_checks(INGEST_DATE)
-        reconcile(INGEST_DATE)
-
-    @task_group
-    def marts():
-        @task(task_id="marts", outlets=assets.warehouse_tables(SETTINGS, "marts"))
-        def build_marts(ingest_date: str) -> list[dict]:
-            from olist_pipeline import steps
-
-            return steps.marts(SETTINGS, ingest_date=ingest_date)
-
-        build_marts(INGEST_DATE)
+        return tasks.clean(SETTINGS, facts)
 
     @task
-    def report(ingest_date: str, dag_run=None) -> str:
-        from olist_pipeline import steps
+    def quality_gate(facts: RunFacts) -> dict:
+        from olist_pipeline.orchestration import tasks
 
-        return steps.report(SETTINGS, ingest_date=ingest_date, run_id=dag_run.run_id)
+        return tasks.quality_gate(SETTINGS, facts)
+
+    @task(outlets=assets.load_tables())
+    def load(facts: RunFacts) -> dict[str, int]:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.load(SETTINGS, facts)
+
+    @task(
+        outlets=assets.warehouse_tables(SETTINGS, "staging")
+        + assets.warehouse_tables(SETTINGS, "core")
+    )
+    def transform(facts: RunFacts) -> list[dict]:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.transform(SETTINGS, facts, layers=("staging", "core"))
+
+    @task
+    def star_schema_checks(facts: RunFacts) -> dict:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.star_schema_checks(SETTINGS, facts)
+
+    @task
+    def reconcile(facts: RunFacts) -> str:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.reconcile(SETTINGS, facts)
+
+    @task(task_id="marts", outlets=assets.warehouse_tables(SETTINGS, "marts"))
+    def build_marts(facts: RunFacts) -> list[dict]:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.marts(SETTINGS, facts)
+
+    @task
+    def report(facts: RunFacts) -> str:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.report(SETTINGS, facts)
 
     @task(outlets=[assets.dashboard_site(SETTINGS)])
     def dashboards() -> dict:
-        from olist_pipeline import steps
+        from olist_pipeline.orchestration import tasks
 
-        return steps.dashboards(SETTINGS)
+        return tasks.dashboards(SETTINGS)
 
-    lake() >> warehouse() >> checks() >> marts() >> report(INGEST_DATE) >> dashboards()
+    # The extract's facts go to every later task; the groups run one after another.
+    with TaskGroup("lake", tooltip="shop -> raw -> processed + rejected, gated") as lake:
+        facts = extract()
+        if SETTINGS.clean_runner == "glue":
+            from olist_pipeline.orchestration.glue import CleanOnGlueOperator
+
+            clean = CleanOnGlueOperator(
+                task_id="clean", facts=facts, settings=SETTINGS, outlets=CLEANED_ZONES
+            )
+        else:
+            clean = clean_on_local_spark(facts)
+        clean >> quality_gate(facts)
+    with TaskGroup("warehouse", tooltip="processed zone -> staging -> star schema") as warehouse:
+        load(facts) >> transform(facts)
+    with TaskGroup("checks", tooltip="the star schema's suites; the shop's totals") as checks:
+        star_schema_checks(facts)
+        reconcile(facts)
+    with TaskGroup("marts", tooltip="the marts the dashboards read") as marts:
+        build_marts(facts)
+
+    lake >> warehouse >> checks >> marts >> report(facts) >> dashboards()
 
 
 olist_elt()

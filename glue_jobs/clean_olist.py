@@ -1,15 +1,15 @@
 """Glue entrypoint: clean one raw ingest date of the lake into its processed and rejected zones.
 
-On AWS Glue 5 the arguments come through ``getResolvedOptions`` and the job runs inside
+On AWS Glue the arguments come through ``getResolvedOptions`` and the job runs inside
 ``GlueContext``'s session between ``Job.init`` and ``Job.commit``. Anywhere else (``spark-submit``
 or ``python``) the same ``--lake_uri --ingest_date --run_id --tables`` arguments are parsed
-with argparse and a local session is built. ``olist_cleaning`` and ``olist_pipeline`` come with
-the job (``--extra-py-files`` on Glue, ``--py-files`` with spark-submit).
+with argparse and a local session is built. The job's package comes with it
+(``--extra-py-files`` on Glue, ``--py-files`` with spark-submit; see
+``olist_cleaning.packaging``).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -20,45 +20,31 @@ def _run_on_glue(argv: list[str]) -> dict:
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
+    from olist_cleaning.arguments import NAMES, JobArguments
     from olist_cleaning.job import run
-    from olist_pipeline.cleaning import JOB_ARGUMENTS
-    from olist_pipeline.lake import Lake
+    from olist_pipeline.lake.partitions import Lake
 
-    options = getResolvedOptions(argv, ["JOB_NAME", *JOB_ARGUMENTS])
+    options = getResolvedOptions(argv, ["JOB_NAME", *NAMES])
+    arguments = JobArguments.from_options(options)
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(options["JOB_NAME"], options)
-    summary = run(
-        glue_context.spark_session,
-        Lake.from_uri(options["lake_uri"]),
-        options["ingest_date"],
-        options["run_id"],
-        options["tables"].split(","),
-    )
+    summary = run(glue_context.spark_session, Lake.from_uri(arguments.lake_uri), arguments)
     job.commit()
     return summary
 
 
 def _run_locally(argv: list[str]) -> dict:
+    from olist_cleaning.arguments import JobArguments
     from olist_cleaning.job import run
     from olist_cleaning.session import local_session
-    from olist_pipeline.cleaning import JOB_ARGUMENTS
-    from olist_pipeline.lake import Lake
+    from olist_pipeline.lake.partitions import Lake
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for name in JOB_ARGUMENTS:
-        parser.add_argument(f"--{name}", required=True)
-    options = parser.parse_args(argv[1:])
+    arguments = JobArguments.parse(argv[1:], description=__doc__.splitlines()[0])
     # The master comes from spark-submit (or Spark's default when run with plain python).
     spark = local_session(master=None)
     try:
-        return run(
-            spark,
-            Lake.from_uri(options.lake_uri),
-            options.ingest_date,
-            options.run_id,
-            options.tables.split(","),
-        )
+        return run(spark, Lake.from_uri(arguments.lake_uri), arguments)
     finally:
         spark.stop()
 

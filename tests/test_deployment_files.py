@@ -99,3 +99,12 @@ def test_every_setting_the_code_reads_is_in_env_example():
     }
     assert read, "the pattern found no setting at all"
     assert read - {"DJANGO_SETTINGS_MODULE", "AIRFLOW_HOME"} <= documented, read - documented
+
+
+def test_every_airflow_lets_the_tasks_hand_over_the_run_s_facts():
+    from olist_pipeline.orchestration.run_facts import DESERIALIZATION_ALLOWLIST
+
+    option = "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES"
+    assert COMPOSE["services"]["airflow"]["environment"][option] == DESERIALIZATION_ALLOWLIST
+    example = re.search(rf'^{option}="(.*)"$', (ROOT / ".env.example").read_text(), re.M)
+    assert example and example.group(1) == DESERIALIZATION_ALLOWLIST

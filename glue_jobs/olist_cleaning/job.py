@@ -11,21 +11,17 @@ first, so a failure leaves the table's previous processed partition in place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from olist_cleaning.accounting import Outcomes, account, table_summary
+from olist_cleaning.arguments import JobArguments
 from olist_cleaning.rules import DUPLICATE, REJECT_KIND, Cleaning
-from olist_cleaning.schemas import (
-    PROCESSED,
-    arrow_schema,
-    conform,
-    raw_schema,
-    rejected_schema,
-)
+from olist_cleaning.schemas import PROCESSED, arrow_schema, rejected_columns
 from olist_cleaning.session import configure
+from olist_cleaning.spark import conform, raw_schema
 from olist_cleaning.transforms import (
     clean_customers,
     clean_deleted_rows,
@@ -43,27 +39,16 @@ from olist_cleaning.transforms import (
     with_item_revenue,
     with_order_totals,
 )
-from olist_pipeline.lake import Lake, Manifest, partition_key
-from olist_pipeline.tables import BY_NAME, TABLES
+from olist_pipeline.lake.partitions import (
+    Lake,
+    Manifest,
+    ProcessedDetails,
+    RejectedDetails,
+    partition_key,
+)
+from olist_pipeline.tables import BY_NAME
 
-# Tables whose processed rows merge several valid rows (one per zip prefix for geolocation):
-# the merged rows count as duplicates removed.
-MERGING_TABLES = frozenset({"geolocation"})
 PROCESSED_SORT_KEY = {"geolocation": ("geolocation_zip_code_prefix",)}
-
-
-class AccountingError(RuntimeError):
-    """Raw rows do not equal processed + rejected + duplicates removed: something vanished."""
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """How the classified rows of a table split (counted in one Spark action)."""
-
-    duplicates: int = 0
-    valid: int = 0
-    rejected: int = 0
-    reasons: dict[str, int] = field(default_factory=dict)
 
 
 def count_outcomes(cleaning: Cleaning) -> Outcomes:
@@ -76,46 +61,6 @@ def count_outcomes(cleaning: Cleaning) -> Outcomes:
     }
     valid = sum(row["count"] for row in counts if not row[DUPLICATE] and row[REJECT_KIND] is None)
     return Outcomes(duplicates, valid, sum(reasons.values()), dict(sorted(reasons.items())))
-
-
-def account(
-    table: str,
-    *,
-    raw_rows: int,
-    outcomes: Outcomes,
-    processed_rows: int,
-    rejected_rows: int,
-) -> dict[str, int]:
-    """The table's row accounting; raises ``AccountingError`` unless it balances.
-
-    ``processed_rows`` and ``rejected_rows`` are what the written files hold and ``raw_rows``
-    what the raw manifest says, so a row lost or multiplied anywhere in between shows.
-    """
-    duplicates = outcomes.duplicates
-    if table in MERGING_TABLES:
-        duplicates += outcomes.valid - processed_rows
-    accounting = {
-        "raw_rows": raw_rows,
-        "processed_rows": processed_rows,
-        "rejected_rows": rejected_rows,
-        "duplicates_removed": duplicates,
-    }
-    balanced = raw_rows == processed_rows + rejected_rows + duplicates
-    if not balanced or rejected_rows != outcomes.rejected:
-        raise AccountingError(
-            f"{table}: raw rows do not equal processed + rejected + duplicates removed "
-            f"({accounting}; rules rejected {outcomes.rejected}, kept {outcomes.valid})"
-        )
-    return accounting
-
-
-def parse_tables(text: str) -> list[str]:
-    """A comma-separated list of table names, in the registry's dependency order."""
-    names = {name.strip() for name in text.split(",") if name.strip()}
-    unknown = sorted(names - BY_NAME.keys())
-    if unknown or not names:
-        raise ValueError(f"unknown tables {unknown or text!r}; expected some of {list(BY_NAME)}")
-    return [table.name for table in TABLES if table.name in names]
 
 
 class PartitionCleaning:
@@ -155,11 +100,10 @@ class PartitionCleaning:
 
     def raw(self, table: str) -> DataFrame:
         """The committed raw rows, read through the manifest, as the registry's types."""
-        schema = raw_schema(BY_NAME[table])
         uris = self.lake.file_uris(self.raw_manifest(table))
         if not uris:
-            return self.spark.createDataFrame([], schema)
-        return conform(self.spark.read.parquet(*uris), schema)
+            return self.spark.createDataFrame([], raw_schema(BY_NAME[table]))
+        return conform(self.spark.read.parquet(*uris), BY_NAME[table].columns)
 
     def cleaning(self, table: str) -> Cleaning:
         if table not in self._cleanings:
@@ -206,8 +150,8 @@ class PartitionCleaning:
             self.ingest_date,
             run_id=self.run_id,
             files=rejected_files,
-            schema=arrow_schema(rejected_schema(BY_NAME[table])),
-            details={"reasons": outcomes.reasons},
+            schema=arrow_schema(rejected_columns(BY_NAME[table])),
+            details=RejectedDetails(reasons=outcomes.reasons),
         )
         self.lake.commit(
             "processed",
@@ -216,13 +160,13 @@ class PartitionCleaning:
             run_id=self.run_id,
             files=processed_files,
             schema=arrow_schema(PROCESSED[table]),
-            details={
-                "accounting": accounting,
-                "raw_run_id": raw_manifest.run_id,
-                "raw_checksum": raw_manifest.checksum,
-            },
+            details=ProcessedDetails(
+                accounting=accounting,
+                raw_run_id=raw_manifest.run_id,
+                raw_checksum=raw_manifest.checksum,
+            ),
         )
-        return {**accounting, "reasons": outcomes.reasons}
+        return table_summary(accounting, outcomes.reasons)
 
     def _write(self, rows: DataFrame, zone: str, table: str, sort_key: Iterable[str]) -> list[str]:
         """Write ``rows`` under a new attempt folder; the data files, relative to the partition."""
@@ -250,59 +194,12 @@ class PartitionCleaning:
         self._cleanings.clear()
 
 
-def commit_quiet_day(
-    lake: Lake, ingest_date: str, run_id: str, tables: Iterable[str]
-) -> dict[str, dict] | None:
-    """When every raw partition of ``tables`` is empty (nothing changed in the interval),
-    commit empty processed and rejected partitions, as a Spark run would, without starting
-    Spark; None, and nothing written, when there is a row to clean."""
-    names = parse_tables(",".join(tables))
-    manifests = {table: lake.manifest("raw", table, ingest_date) for table in names}
-    if any(manifest is None or manifest.rows for manifest in manifests.values()):
-        return None
-    summary = {}
-    for table, raw_manifest in manifests.items():
-        accounting = account(
-            table,
-            raw_rows=0,
-            outcomes=Outcomes(),
-            processed_rows=0,
-            rejected_rows=0,
-        )
-        lake.commit(
-            "rejected",
-            table,
-            ingest_date,
-            run_id=run_id,
-            files=[],
-            schema=arrow_schema(rejected_schema(BY_NAME[table])),
-            details={"reasons": {}},
-        )
-        lake.commit(
-            "processed",
-            table,
-            ingest_date,
-            run_id=run_id,
-            files=[],
-            schema=arrow_schema(PROCESSED[table]),
-            details={
-                "accounting": accounting,
-                "raw_run_id": raw_manifest.run_id,
-                "raw_checksum": raw_manifest.checksum,
-            },
-        )
-        summary[table] = {**accounting, "reasons": {}}
-    return summary
-
-
-def run(
-    spark: SparkSession, lake: Lake, ingest_date: str, run_id: str, tables: Iterable[str]
-) -> dict[str, dict]:
-    """Clean ``tables`` of the raw partition ``ingest_date``; each table's accounting and
-    reject reasons, as also recorded in its processed and rejected manifests."""
+def run(spark: SparkSession, lake: Lake, arguments: JobArguments) -> dict[str, dict]:
+    """Clean the tables of the raw partition ``arguments.ingest_date``; each table's accounting
+    and reject reasons, as also recorded in its processed and rejected manifests."""
     configure(spark)
-    cleaning = PartitionCleaning(spark, lake, ingest_date, run_id)
+    cleaning = PartitionCleaning(spark, lake, arguments.ingest_date, arguments.run_id)
     try:
-        return {table: cleaning.publish(table) for table in parse_tables(",".join(tables))}
+        return {table: cleaning.publish(table) for table in arguments.tables}
     finally:
         cleaning.release()

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from olist_cleaning.schemas import REJECT_REASON, conform, rejected_schema
-from olist_cleaning.vocabulary import ACCENTED, OLIST_ID_PATTERN, STATE_CODES, UNACCENTED
+from olist_cleaning.schemas import REJECT_REASON, rejected_columns
+from olist_cleaning.shop_vocabulary import OLIST_ID_PATTERN, STATE_CODES, ZIP_PREFIX_PATTERN
+from olist_cleaning.spark import conform
+from olist_cleaning.vocabulary import ACCENTED, UNACCENTED
 from olist_pipeline.tables import BY_NAME
 
 RAW = "_raw"
@@ -112,7 +114,7 @@ def zip_prefix(column: str) -> Rule:
     value = F.col(column)
     return Rule(
         f"{column}.malformed",
-        value.isNull() | ~value.rlike(r"^[0-9]{5}$"),
+        value.isNull() | ~value.rlike(ZIP_PREFIX_PATTERN),
         _quoted(f"{column} '%s' is not a zip prefix of 5 digits", column),
     )
 
@@ -203,7 +205,9 @@ class Cleaning:
     def rejected(self) -> DataFrame:
         """The raw rows that broke a rule, as they arrived, with the reason."""
         rows = self.classified.filter(F.col(REJECT_REASON).isNotNull())
-        return conform(rows.select(f"{RAW}.*", REJECT_REASON), rejected_schema(BY_NAME[self.table]))
+        return conform(
+            rows.select(f"{RAW}.*", REJECT_REASON), rejected_columns(BY_NAME[self.table])
+        )
 
 
 def keep_raw(raw: DataFrame, table: str) -> DataFrame:

@@ -1,147 +1,83 @@
-"""Spark types of the raw zone and the processed zone's schemas, the contract downstream reads.
+"""The processed zone's schemas, the contract downstream reads, and the rejected zone's.
 
-Raw types come from the table registry (``olist_pipeline.tables``); the processed schemas are
-declared here once and every processed partition is written in exactly this column order and
-these types (``conform``). Nullability states what the quality gate may expect; Spark itself
-writes every Parquet column as optional.
+Columns are declared in the table registry's type vocabulary (``olist_pipeline.tables``), so
+the schemas need no Spark: the job casts every processed partition to exactly these columns and
+types (``spark.conform``), and the quiet-day commit records them without starting Spark.
+Nullability states what the quality gate may expect; Spark itself writes every Parquet column
+as optional.
 """
 
 from __future__ import annotations
 
-import re
-
 import pyarrow as pa
-from pyspark.sql import Column as SparkColumn
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
-from pyspark.sql import types as T
 
-from olist_pipeline.tables import BY_NAME, Table
+from olist_pipeline.tables import BY_NAME, Column, Table, arrow_type
 
 REJECT_REASON = "reject_reason"
-TOTAL_MONEY = T.DecimalType(14, 2)
+TOTAL_MONEY = "decimal(14,2)"
+
+_TRACKED = (Column("created_at", "timestamp"), Column("updated_at", "timestamp"))
 
 
-def spark_type(type_name: str) -> T.DataType:
-    """The Spark type of a registry type name (see ``olist_pipeline.tables``)."""
-    if match := re.fullmatch(r"decimal\((\d+),(\d+)\)", type_name):
-        return T.DecimalType(int(match[1]), int(match[2]))
-    return {
-        "string": T.StringType(),
-        "json": T.StringType(),
-        "int16": T.ShortType(),
-        "int32": T.IntegerType(),
-        "int64": T.LongType(),
-        "float64": T.DoubleType(),
-        "timestamp": T.TimestampType(),
-        "date": T.DateType(),
-    }[type_name]
-
-
-def raw_schema(table: Table) -> T.StructType:
-    return T.StructType(
-        [T.StructField(c.name, spark_type(c.type), c.nullable) for c in table.columns]
+def _raw_columns(table_name: str, *, without: tuple[str, ...] = ()) -> tuple[Column, ...]:
+    """The raw columns of a table except its ``created_at``/``updated_at`` and ``without``."""
+    return tuple(
+        column
+        for column in BY_NAME[table_name].columns
+        if column.name not in {"created_at", "updated_at", *without}
     )
 
 
-def _raw_fields(table_name: str, *, without: tuple[str, ...] = ()) -> list[T.StructField]:
-    """The raw fields of a table except its ``created_at``/``updated_at`` and ``without``."""
-    return [
-        field
-        for field in raw_schema(BY_NAME[table_name]).fields
-        if field.name not in {"created_at", "updated_at", *without}
-    ]
-
-
-def _field(name: str, data_type: T.DataType, nullable: bool = False) -> T.StructField:
-    return T.StructField(name, data_type, nullable)
-
-
-_TRACKED = [_field("created_at", T.TimestampType()), _field("updated_at", T.TimestampType())]
-
-PROCESSED: dict[str, T.StructType] = {
-    "geolocation": T.StructType(
-        [
-            _field("geolocation_zip_code_prefix", T.StringType()),
-            _field("geolocation_lat", T.DoubleType()),
-            _field("geolocation_lng", T.DoubleType()),
-            _field("geolocation_city", T.StringType()),
-            _field("geolocation_state", T.StringType()),
-            _field("points", T.LongType()),
-            _field("updated_at", T.TimestampType()),
-        ]
+PROCESSED: dict[str, tuple[Column, ...]] = {
+    "geolocation": (
+        Column("geolocation_zip_code_prefix", "string"),
+        Column("geolocation_lat", "float64"),
+        Column("geolocation_lng", "float64"),
+        Column("geolocation_city", "string"),
+        Column("geolocation_state", "string"),
+        Column("points", "int64"),
+        Column("updated_at", "timestamp"),
     ),
-    "product_categories": T.StructType([*_raw_fields("product_categories"), *_TRACKED]),
-    "sellers": T.StructType([*_raw_fields("sellers"), *_TRACKED]),
-    "products": T.StructType([*_raw_fields("products"), *_TRACKED]),
-    "customers": T.StructType([*_raw_fields("customers"), *_TRACKED]),
-    "orders": T.StructType(
-        [
-            *_raw_fields("orders"),
-            _field("items_count", T.IntegerType()),
-            _field("items_price", TOTAL_MONEY),
-            _field("items_freight", TOTAL_MONEY),
-            _field("items_revenue", TOTAL_MONEY),
-            _field("payments_total", TOTAL_MONEY),
-            *_TRACKED,
-        ]
+    "product_categories": (*_raw_columns("product_categories"), *_TRACKED),
+    "sellers": (*_raw_columns("sellers"), *_TRACKED),
+    "products": (*_raw_columns("products"), *_TRACKED),
+    "customers": (*_raw_columns("customers"), *_TRACKED),
+    "orders": (
+        *_raw_columns("orders"),
+        Column("items_count", "int32"),
+        Column("items_price", TOTAL_MONEY),
+        Column("items_freight", TOTAL_MONEY),
+        Column("items_revenue", TOTAL_MONEY),
+        Column("payments_total", TOTAL_MONEY),
+        *_TRACKED,
     ),
-    "deliveries": T.StructType(
-        [
-            *_raw_fields("deliveries"),
-            _field("delivery_days", T.IntegerType(), nullable=True),
-            _field("delay_days", T.IntegerType(), nullable=True),
-            _field("is_on_time", T.BooleanType(), nullable=True),
-            *_TRACKED,
-        ]
+    "deliveries": (
+        *_raw_columns("deliveries"),
+        Column("delivery_days", "int32", nullable=True),
+        Column("delay_days", "int32", nullable=True),
+        Column("is_on_time", "boolean", nullable=True),
+        *_TRACKED,
     ),
-    "order_items": T.StructType(
-        [*_raw_fields("order_items"), _field("item_revenue", TOTAL_MONEY), *_TRACKED]
+    "order_items": (
+        *_raw_columns("order_items"),
+        Column("item_revenue", TOTAL_MONEY),
+        *_TRACKED,
     ),
-    "payments": T.StructType([*_raw_fields("payments"), *_TRACKED]),
-    "reviews": T.StructType([*_raw_fields("reviews"), *_TRACKED]),
-    "deleted_rows": T.StructType(
-        [
-            *_raw_fields("deleted_rows", without=("row_data", "deleted_at")),
-            _field("natural_key", T.StringType()),
-            _field("deleted_at", T.TimestampType()),
-        ]
+    "payments": (*_raw_columns("payments"), *_TRACKED),
+    "reviews": (*_raw_columns("reviews"), *_TRACKED),
+    "deleted_rows": (
+        *_raw_columns("deleted_rows", without=("row_data", "deleted_at")),
+        Column("natural_key", "string"),
+        Column("deleted_at", "timestamp"),
     ),
 }
 
 
-def rejected_schema(table: Table) -> T.StructType:
-    return T.StructType([*raw_schema(table).fields, _field(REJECT_REASON, T.StringType())])
+def rejected_columns(table: Table) -> tuple[Column, ...]:
+    """A rejected row: the raw row as it arrived, and why it was rejected."""
+    return (*table.columns, Column(REJECT_REASON, "string"))
 
 
-def conform(df: DataFrame, schema: T.StructType) -> DataFrame:
-    """``df`` as exactly ``schema``'s columns, in its order, cast to its types."""
-    missing = [field.name for field in schema.fields if field.name not in df.columns]
-    if missing:
-        raise ValueError(f"columns {missing} are missing; the frame has {df.columns}")
-    columns: list[SparkColumn] = [
-        F.col(field.name).cast(field.dataType).alias(field.name) for field in schema.fields
-    ]
-    return df.select(*columns)
-
-
-def arrow_type(data_type: T.DataType) -> pa.DataType:
-    if isinstance(data_type, T.DecimalType):
-        return pa.decimal128(data_type.precision, data_type.scale)
-    return {
-        T.StringType: pa.string(),
-        T.ShortType: pa.int16(),
-        T.IntegerType: pa.int32(),
-        T.LongType: pa.int64(),
-        T.DoubleType: pa.float64(),
-        T.BooleanType: pa.bool_(),
-        T.TimestampType: pa.timestamp("us", tz="UTC"),
-        T.DateType: pa.date32(),
-    }[type(data_type)]
-
-
-def arrow_schema(schema: T.StructType) -> pa.Schema:
-    """The Arrow schema of what Spark writes for ``schema`` (recorded in manifests)."""
-    return pa.schema(
-        [pa.field(f.name, arrow_type(f.dataType), nullable=f.nullable) for f in schema.fields]
-    )
+def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
+    """The Arrow schema of ``columns`` (what a manifest records)."""
+    return pa.schema([pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in columns])

@@ -29,14 +29,10 @@ from olist_cleaning.rules import (
     state_code,
     zip_prefix,
 )
-from olist_cleaning.schemas import TOTAL_MONEY, spark_type
-from olist_cleaning.vocabulary import (
-    BRAZIL_LATITUDE,
-    BRAZIL_LONGITUDE,
-    OLIST_TIME_ZONE,
-    ORDER_STATUSES,
-    PAYMENT_TYPES,
-)
+from olist_cleaning.schemas import TOTAL_MONEY
+from olist_cleaning.shop_vocabulary import ORDER_STATUSES, PAYMENT_TYPES
+from olist_cleaning.spark import spark_type
+from olist_cleaning.vocabulary import BRAZIL_LATITUDE, BRAZIL_LONGITUDE, OLIST_TIME_ZONE
 from olist_pipeline.tables import TABLES
 
 

@@ -1,25 +1,7 @@
-"""Fixed vocabularies the cleaning checks against.
-
-Copied from the shop's ``core.domain`` (Glue cannot import Django); a test keeps the copies
-equal.
-"""
+"""The cleaning's own constants. The shop's vocabularies (states, statuses, payment types, id
+patterns) are in ``shop_vocabulary``, generated from the shop's ``core.domain``."""
 
 from __future__ import annotations
-
-# Brazil's 26 states and the Federal District (unidades federativas).
-STATE_CODES: tuple[str, ...] = (
-    "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
-    "PB", "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO",
-)  # fmt: skip
-
-ORDER_STATUSES: tuple[str, ...] = (
-    "created", "approved", "processing", "invoiced", "shipped", "delivered",
-    "canceled", "unavailable",
-)  # fmt: skip
-
-PAYMENT_TYPES: tuple[str, ...] = ("credit_card", "boleto", "voucher", "debit_card", "not_defined")
-
-OLIST_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 # Brazil's bounding box, including its Atlantic islands; geolocation points outside are errors.
 BRAZIL_LATITUDE = (-33.75, 5.27)

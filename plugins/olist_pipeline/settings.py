@@ -37,7 +37,6 @@ class PipelineSettings:
     aws_conn_id: str
     clean_runner: str
     spark_master: str
-    glue_jobs_dir: Path
     glue_job_name: str
     expectations_dir: Path
     gx_project_dir: Path
@@ -71,9 +70,6 @@ class PipelineSettings:
             aws_conn_id=_get("AWS_CONN_ID", "aws_default", production=False),
             clean_runner=clean_runner,
             spark_master=_get("SPARK_MASTER", "local[2]", production=False),
-            glue_jobs_dir=Path(
-                _get("GLUE_JOBS_DIR", str(REPO_ROOT / "glue_jobs"), production=False)
-            ),
             glue_job_name=_get("GLUE_JOB_NAME", "olist-clean", production=False),
             expectations_dir=Path(
                 _get("EXPECTATIONS_DIR", str(REPO_ROOT / "expectations"), production=False)

@@ -11,7 +11,7 @@ import hashlib
 import mimetypes
 from pathlib import Path
 
-from olist_pipeline.lake import Lake, S3Storage
+from olist_pipeline.lake.partitions import Lake, S3Storage
 
 
 def location(site_uri: str) -> str:

@@ -1,9 +1,13 @@
 """The shop tables the pipeline moves, declared once for extract, cleaning and quality.
 
 Column types use a small vocabulary that each consumer maps to its own type system
-(``arrow_type`` here for the extract; the Glue job maps the same names to Spark types):
-``string``, ``int16``, ``int32``, ``int64``, ``float64``, ``decimal(12,2)``, ``timestamp``
-(UTC, microseconds), ``date`` and ``json`` (a JSON document carried as a string).
+(``arrow_type`` here for the extract and the manifests; the Glue job maps the same names to
+Spark types): ``string``, ``boolean``, ``int16``, ``int32``, ``int64``, ``float64``,
+``decimal(p,s)``, ``timestamp`` (UTC, microseconds), ``date`` and ``json`` (a JSON document
+carried as a string).
+
+Shipped with the Glue job (see ``glue_jobs/olist_cleaning/packaging.py``): it imports nothing
+of the project.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ def arrow_type(type_name: str) -> pa.DataType:
     return {
         "string": pa.string(),
         "json": pa.string(),
+        "boolean": pa.bool_(),
         "int16": pa.int16(),
         "int32": pa.int32(),
         "int64": pa.int64(),
@@ -214,5 +219,5 @@ TABLES: tuple[Table, ...] = (
 BY_NAME: dict[str, Table] = {table.name: table for table in TABLES}
 
 # Tables that belong to one order: an incremental extract takes an order together with all of
-# them, so every partition holds whole orders (see extract.py).
+# them, so every partition holds whole orders (see ``lake/extract.py``).
 ORDER_PARTS: tuple[str, ...] = ("deliveries", "order_items", "payments", "reviews")

@@ -50,7 +50,7 @@ sales as (
         purchase_date_key,
         item_revenue
     from {{ ref("fact_sales") }}
-    where order_status not in ('canceled', 'unavailable')
+    where {{ is_counted_order("order_status") }}
 ),
 
 lines as (

@@ -70,7 +70,7 @@ sales as (
         purchase_date_key,
         item_revenue
     from {{ ref("fact_sales") }}
-    where order_status not in ('canceled', 'unavailable') and purchase_date_key <> -1
+    where {{ is_counted_order("order_status") }} and purchase_date_key <> -1
 ),
 
 calendar as (

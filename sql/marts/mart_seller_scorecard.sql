@@ -71,7 +71,7 @@ seller_orders as (
     select
         sales.seller_key,
         sales.order_status,
-        sales.order_status not in ('canceled', 'unavailable') as is_sale,
+        {{ is_counted_order("sales.order_status") }} as is_sale,
         sales.order_status = 'delivered' and sales.delivered_customer_at is not null
             as is_delivered,
         sales.is_on_time,
@@ -109,7 +109,7 @@ item_measures as (
         sum(item_revenue) as revenue,
         count(*) as items
     from sales
-    where order_status not in ('canceled', 'unavailable')
+    where {{ is_counted_order("order_status") }}
     group by seller_key
 ),
 

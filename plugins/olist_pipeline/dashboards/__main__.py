@@ -50,16 +50,22 @@ def main(argv: list[str] | None = None) -> int:
         site.serve(folder, host=args.host, port=args.port)
         return 0
 
-    from olist_pipeline import steps
-    from olist_pipeline.connections import local_warehouse_url
-    from olist_pipeline.warehouse import PostgresWarehouse
+    from olist_pipeline import static_sites
+    from olist_pipeline.dashboards.site import publish
+    from olist_pipeline.orchestration.connections import local_warehouse_url
+    from olist_pipeline.warehouse.postgres import PostgresWarehouse
 
     warehouse_url = args.warehouse_url or local_warehouse_url(settings)
     if not warehouse_url:
         print("No local warehouse: set WAREHOUSE_URL or pass --warehouse-url.", file=sys.stderr)
         return 1
-    rendered = steps.dashboards(settings, PostgresWarehouse(warehouse_url))
-    print(f"Dashboards: {rendered['pages']} pages, {rendered['location']}")
+    summary = publish(
+        settings,
+        PostgresWarehouse(warehouse_url),
+        s3_client_factory=static_sites.default_s3_client,
+    )
+    location = static_sites.location(settings.dashboards_site_uri)
+    print(f"Dashboards: {len(summary.pages)} pages, {location}")
     return 0
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from olist_pipeline.sql_models import Project
+from olist_pipeline.warehouse.sql_models import Project
 
 CHARTS = ("kpi", "line", "area", "bar", "stacked_bar", "row", "map", "table", "heatmap", "scatter")
 FORMATS = ("brl", "integer", "decimal", "percent", "days", "date", "month", "state", "text")

@@ -21,17 +21,20 @@ import functools
 import http.server
 import importlib.resources
 import json
+import logging
 import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 
+from olist_pipeline import static_sites
 from olist_pipeline.dashboards import geometry
 from olist_pipeline.dashboards.definitions import (
     FILTER_KINDS,
@@ -41,20 +44,18 @@ from olist_pipeline.dashboards.definitions import (
     dataset_sql,
     site_datasets,
 )
-from olist_pipeline.sql_models import Project
+from olist_pipeline.dashboards.definitions import load as load_definitions
+from olist_pipeline.settings import PipelineSettings
+from olist_pipeline.warehouse.protocol import Warehouse
+from olist_pipeline.warehouse.sql_models import Project
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 ASSETS = "assets"
 SOURCE = "Olist e-commerce warehouse (core star schema and marts)"
 # The latest purchase day in the warehouse (São Paulo time), shown as the data's "as of" date.
 _AS_OF_SQL = 'select max({{ local_date("purchased_at") }}) from {{ ref("fact_sales") }}'
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-class Warehouse(Protocol):
-    dialect: str
-
-    def query(self, sql: str, params: dict | None = None) -> list[tuple]: ...
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,25 @@ def render(
         },
         seconds=time.monotonic() - started,
     )
+
+
+def publish(
+    settings: PipelineSettings, warehouse: Warehouse, *, s3_client_factory: Callable[[], Any]
+) -> SiteSummary:
+    """Render the dashboards of ``DASHBOARDS_DIR`` into ``DASHBOARDS_SITE_URI``: a folder, or
+    S3, where the site is built in a temporary folder, then mirrored with
+    ``s3_client_factory()``'s client (only the files that changed are uploaded)."""
+    loaded = load_definitions(settings.dashboards_dir)
+    uri = settings.dashboards_site_uri
+    if not uri.startswith("s3://"):
+        summary = render(loaded, warehouse, settings.sql_dir, Path(uri))
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            summary = render(loaded, warehouse, settings.sql_dir, Path(folder) / "site")
+            uploaded = static_sites.mirror_to_s3(summary.out_dir, uri, s3_client_factory())
+        log.info("Uploaded %d changed files of the dashboard site to %s", uploaded, uri)
+    log.info("Dashboards: %d pages, %s", len(summary.pages), static_sites.location(uri))
+    return summary
 
 
 def make_server(

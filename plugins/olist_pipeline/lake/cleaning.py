@@ -1,0 +1,126 @@
+"""Starting the cleaning job (``glue_jobs/``) for one run, where ``CLEAN_RUNNER`` says.
+
+- ``local``: in this process, on a local Spark session;
+- ``spark-submit``: the Glue script unchanged, in a child process with its own JVM, given the
+  same zip that Glue gets as ``--extra-py-files``;
+- ``glue``: on AWS Glue, through the Amazon provider
+  (``olist_pipeline.orchestration.glue.CleanOnGlueOperator``).
+
+A quiet day (the extract found no row) never starts Spark, on any runner: its empty processed
+and rejected partitions are committed by the job's own ``commit_quiet_day``. Every way commits
+the same partitions, whose manifests carry the accounting ``cleaning_summary`` reads back.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from olist_cleaning.accounting import table_summary
+from olist_cleaning.arguments import JobArguments
+from olist_pipeline.lake.partitions import Lake
+
+OUTPUT_TAIL_LINES = 40
+
+
+def cleaning_summary(lake: Lake, arguments: JobArguments) -> dict[str, dict]:
+    """Each table's accounting and reject reasons, as its manifests record them."""
+    summary = {}
+    for table in arguments.tables:
+        processed = lake.manifest("processed", table, arguments.ingest_date)
+        rejected = lake.manifest("rejected", table, arguments.ingest_date)
+        if processed is None or rejected is None:
+            raise FileNotFoundError(f"no cleaned partition of {table} for {arguments.ingest_date}")
+        summary[table] = table_summary(processed.details.accounting, rejected.details.reasons)
+    return summary
+
+
+def run_locally(
+    runner: str, lake: Lake, arguments: JobArguments, *, spark_master: str
+) -> dict[str, dict]:
+    """Clean on this machine with ``runner`` (``local`` or ``spark-submit``)."""
+    if runner == "local":
+        return run_in_process(lake, arguments, spark_master=spark_master)
+    if runner == "spark-submit":
+        return run_with_spark_submit(lake, arguments, spark_master=spark_master)
+    raise ValueError(f"CLEAN_RUNNER={runner!r} does not run on this machine")
+
+
+def run_in_process(lake: Lake, arguments: JobArguments, *, spark_master: str) -> dict[str, dict]:
+    """Clean on a local Spark session in this process.
+
+    A session this call starts is stopped afterwards to give the JVM's memory back; an already
+    running one (another caller's) is used and left running.
+    """
+    from pyspark.sql import SparkSession
+
+    from olist_cleaning.job import run
+    from olist_cleaning.session import local_session
+
+    running = SparkSession.getActiveSession()
+    spark = running or local_session(spark_master)
+    try:
+        return run(spark, lake, arguments)
+    finally:
+        if running is None:
+            spark.stop()
+
+
+def spark_submit_command(
+    py_files: Path, arguments: JobArguments, *, spark_master: str
+) -> list[str]:
+    """The venv's ``spark-submit`` running the Glue script unchanged."""
+    from olist_cleaning.packaging import ENTRYPOINT
+
+    return [
+        str(Path(sys.executable).parent / "spark-submit"),
+        "--master",
+        spark_master,
+        "--driver-memory",
+        "2g",
+        # Short runs: the JVM's C1 compiler alone costs less CPU than C1 + C2 (see the job's
+        # local_session).
+        "--driver-java-options",
+        "-XX:TieredStopAtLevel=1",
+        # Warnings only, so a failure's Python traceback ends the job's stderr.
+        "--conf",
+        "spark.log.level=WARN",
+        "--py-files",
+        str(py_files),
+        str(ENTRYPOINT),
+        *arguments.argv(),
+    ]
+
+
+def run_with_spark_submit(
+    lake: Lake, arguments: JobArguments, *, spark_master: str
+) -> dict[str, dict]:
+    """Run the Glue script through ``spark-submit``; raise with its output's tail on failure."""
+    from olist_cleaning.packaging import build_extra_py_files
+
+    with tempfile.TemporaryDirectory(prefix="olist-clean-") as folder:
+        command = spark_submit_command(
+            build_extra_py_files(Path(folder)), arguments, spark_master=spark_master
+        )
+        # The Python workers must be this interpreter (pyarrow, the project's packages).
+        env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+        env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        # spark-submit merges the Python driver's stderr into its stdout: read them as one.
+        result = subprocess.run(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+            check=False,
+        )
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-OUTPUT_TAIL_LINES:])
+        raise RuntimeError(
+            f"the cleaning job failed (exit {result.returncode}) for {arguments.ingest_date}:\n"
+            f"{tail}"
+        )
+    return cleaning_summary(lake, arguments)

@@ -1,0 +1,238 @@
+"""The bodies of the ELT DAG's tasks: each resolves its systems and calls one stage.
+
+The DAG file only wires these together; every stage they call has its own tests. The first
+task, ``extract``, returns the run's facts (``RunFacts``), and every later task takes them: the
+partition date, the interval, and whether the day is quiet (nothing extracted), in which case
+no stage starts Spark, Great Expectations or a rebuild, and each says so in its log. Imports
+of the stages happen inside the functions, so parsing the DAG imports neither Spark nor GX.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from olist_pipeline.orchestration import connections
+from olist_pipeline.orchestration.run_facts import RunFacts, ingest_date_of
+from olist_pipeline.settings import PipelineSettings
+
+log = logging.getLogger(__name__)
+NO_NEW_DATA = "no new data: the extract found no change in the shop during the interval"
+
+
+def extract(
+    settings: PipelineSettings,
+    *,
+    run_id: str,
+    interval_start: datetime | None,
+    interval_end: datetime | None,
+    run_after: datetime,
+    full_refresh: bool,
+) -> RunFacts:
+    """Extract the shop into the lake's raw zone; the run's facts for every later task."""
+    from olist_pipeline.lake.extract import extract_tables
+
+    ingest_date = ingest_date_of(interval_end, run_after)
+    lake = connections.lake(settings)
+    results = extract_tables(
+        connections.postgres_url(settings.shop_conn_id),
+        lake,
+        ingest_date=ingest_date,
+        run_id=run_id,
+        interval_start=interval_start,
+        interval_end=interval_end or run_after,
+        full_refresh=full_refresh,
+        lookback=timedelta(minutes=settings.extract_lookback_minutes),
+    )
+    for result in results:
+        log.info("extracted %s", result.as_dict())
+    details = lake.manifest("raw", results[0].table, ingest_date).details
+    return RunFacts(
+        run_id=run_id,
+        ingest_date=ingest_date.isoformat(),
+        interval_start=details.interval.start,
+        interval_end=details.interval.end,
+        full_refresh=full_refresh,
+        rows_extracted=sum(result.rows for result in results),
+        shop_totals=details.shop_totals or {},
+    )
+
+
+def job_arguments(settings: PipelineSettings, facts: RunFacts):
+    """The cleaning job's arguments for the run: every table of its raw partition."""
+    from olist_cleaning.arguments import JobArguments
+
+    return JobArguments(
+        lake_uri=settings.lake_uri, ingest_date=facts.ingest_date, run_id=facts.run_id
+    )
+
+
+def clean(settings: PipelineSettings, facts: RunFacts) -> dict:
+    """Run the cleaning job on this machine (``CLEAN_RUNNER`` local or spark-submit); a quiet
+    day commits its empty partitions without Spark."""
+    from olist_pipeline.lake import cleaning
+
+    lake = connections.lake(settings)
+    arguments = job_arguments(settings, facts)
+    if facts.quiet:
+        from olist_cleaning.quiet_day import commit_quiet_day
+
+        log.info("Clean: %s; empty partitions committed without Spark", NO_NEW_DATA)
+        return commit_quiet_day(lake, arguments)
+    summary = cleaning.run_locally(
+        settings.clean_runner, lake, arguments, spark_master=settings.spark_master
+    )
+    for table, accounting in summary.items():
+        log.info("cleaned %s: %s", table, accounting)
+    return summary
+
+
+def quality_gate(settings: PipelineSettings, facts: RunFacts) -> dict:
+    """Validate the processed partitions; a failing suite raises and stops the DAG here.
+    A quiet day has no row to validate, so it skips Great Expectations' start-up."""
+    if facts.quiet:
+        log.info("Lake gate: %s; nothing to validate", NO_NEW_DATA)
+        return {"docs": None, "tables": {}}
+    from olist_pipeline.quality.lake_gate import run_lake_gate
+
+    gate = run_lake_gate(
+        connections.lake(settings),
+        facts.ingest_date,
+        run_id=facts.run_id,
+        expectations_dir=settings.expectations_dir,
+        gx_project_dir=settings.gx_project_dir,
+        data_docs_uri=settings.data_docs_uri,
+    )
+    log.info("%s", gate.report())
+    return {"docs": gate.docs_location, "tables": {t.table: t.rows for t in gate.tables}}
+
+
+def load(settings: PipelineSettings, facts: RunFacts) -> dict[str, int]:
+    """Load every processed table's partition of the day into the warehouse's staging."""
+    from olist_pipeline.tables import TABLES
+
+    lake = connections.lake(settings)
+    warehouse = connections.warehouse(settings)
+    warehouse.create_schemas()
+    loaded = {}
+    for table in TABLES:
+        result = warehouse.load_partition(lake, table.name, facts.ingest_date)
+        log.info("loaded %s rows of %s into staging", f"{result.rows:,}", table.name)
+        loaded[table.name] = result.rows
+    return loaded
+
+
+def transform(
+    settings: PipelineSettings, facts: RunFacts, *, layers: tuple[str, ...]
+) -> list[dict]:
+    """Run the SQL models of ``layers`` (staging, core, marts) for the day. On a quiet day a
+    built warehouse has nothing to merge: staging and core would touch no row, so they are
+    skipped (a warehouse not built yet is built, empty)."""
+    from olist_pipeline.warehouse.sql_models import Project
+    from olist_pipeline.warehouse.transform import run_models
+
+    warehouse = connections.warehouse(settings)
+    if "marts" not in layers and facts.quiet and _built(warehouse):
+        log.info("%s: %s; nothing to merge", ", ".join(layers), NO_NEW_DATA)
+        return []
+    project = Project(settings.sql_dir, warehouse.dialect)
+    runs = run_models(warehouse, project, ingest_date=facts.ingest_date, layers=layers)
+    return [run.as_dict() for run in runs]
+
+
+def _built(warehouse) -> bool:
+    [(tables,)] = warehouse.query(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'core' and table_name = 'fact_sales'"
+    )
+    return tables > 0
+
+
+def marts(settings: PipelineSettings, facts: RunFacts) -> list[dict]:
+    """Rebuild the marts, unless they are current: a quiet day left the star schema as it was,
+    and the marts already measure from the same as-of date."""
+    from olist_pipeline.warehouse.sql_models import Project
+
+    warehouse = connections.warehouse(settings)
+    project = Project(settings.sql_dir, warehouse.dialect)
+    if facts.quiet:
+        as_of = project.render_query(
+            "select {{ as_of_date(ref('fact_sales')) }}, (select max(as_of_date) from {{"
+            " ref('mart_rfm') }})",
+            ingest_date=facts.ingest_date,
+        )
+        try:
+            wanted, built = warehouse.query(as_of)[0]
+        except Exception:  # no marts yet (a first run): build them
+            log.info("Marts: not built yet", exc_info=True)
+            wanted, built = None, None
+        if built is not None and wanted == built:
+            log.info("Marts: %s, and they measure from %s already; kept", NO_NEW_DATA, built)
+            return []
+    return transform(settings, facts, layers=("marts",))
+
+
+def star_schema_checks(settings: PipelineSettings, facts: RunFacts) -> dict:
+    """Validate the fact and dimensions with their suites; a failure raises and stops the run.
+    On a quiet day the run changed no warehouse row, so the last checks still stand."""
+    if facts.quiet:
+        log.info("Star schema checks: %s; the last checks still stand", NO_NEW_DATA)
+        return {"docs": None, "tables": []}
+    from olist_pipeline.quality.warehouse_checks import run_warehouse_checks
+
+    checked = run_warehouse_checks(
+        connections.warehouse_sqlalchemy_url(settings),
+        run_id=facts.run_id,
+        ingest_date=facts.ingest_date,
+        expectations_dir=settings.expectations_dir,
+        gx_project_dir=settings.gx_project_dir,
+        data_docs_uri=settings.data_docs_uri,
+    )
+    log.info("%s", checked.report())
+    return {"docs": checked.docs_location, "tables": [t.table for t in checked.tables]}
+
+
+def reconcile(settings: PipelineSettings, facts: RunFacts) -> str:
+    """Compare the warehouse with the shop's totals at the extract's snapshot; a difference
+    raises with both numbers."""
+    from olist_pipeline.quality.reconciliation import reconcile as compare
+    from olist_pipeline.quality.reconciliation import totals_from_json, warehouse_totals
+
+    if not facts.shop_totals:
+        raise RuntimeError(f"the run of {facts.ingest_date} recorded no shop totals")
+    result = compare(
+        totals_from_json(facts.shop_totals),
+        warehouse_totals(connections.warehouse(settings)),
+        extracted_before=facts.extracted_before,
+    )
+    log.info("%s", result.report())
+    return result.report()
+
+
+def report(settings: PipelineSettings, facts: RunFacts) -> str:
+    from olist_pipeline import static_sites
+    from olist_pipeline.orchestration.report import format_summary, summarise, warehouse_summary
+
+    text = (
+        f"ingest_date={facts.ingest_date}\n"
+        f"{format_summary(summarise(connections.lake(settings), facts.ingest_date))}\n\n"
+        f"{warehouse_summary(connections.warehouse(settings), settings.sql_dir, facts.run_id)}"
+        f"\n\nData Docs: {static_sites.location(settings.data_docs_uri)}"
+    )
+    log.info("Run summary:\n%s", text)
+    return text
+
+
+def dashboards(settings: PipelineSettings) -> dict:
+    """Render the dashboard site from the warehouse into ``DASHBOARDS_SITE_URI``."""
+    from olist_pipeline import static_sites
+    from olist_pipeline.dashboards.site import publish
+
+    lake = connections.lake(settings)
+    summary = publish(
+        settings,
+        connections.warehouse(settings),
+        s3_client_factory=lambda: static_sites.default_s3_client(lake),
+    )
+    location = static_sites.location(settings.dashboards_site_uri)
+    return {"location": location, "pages": len(summary.pages)}

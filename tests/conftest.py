@@ -1,0 +1,165 @@
+"""Fixtures shared by the pipeline, cleaning job and DAG tests: a small shop database with
+committed data, warehouses, lakes, a Spark session and moto's S3 server.
+
+The pipeline reads the shop through its own connections, so these tests cannot use
+pytest-django's per-test transactions. ``loaded_shop_url`` is a database of its own, migrated
+and loaded once per session by the project's commands (``manage.py migrate`` and
+``manage.py load_olist``) from a dataset the generator writes at a tiny scale. Tests that change
+the shop take ``shop_url``: a copy made with ``CREATE DATABASE ... TEMPLATE`` and dropped
+afterwards, so they never disturb each other or the read-only tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+# Airflow and GX read these when first imported; keep them in the repository and offline.
+os.environ.setdefault("AIRFLOW_HOME", str(REPO_ROOT / ".local" / "airflow"))
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+TEST_SCALE = 0.002  # about 200 orders, 2,000 geolocation rows
+TEST_SEED = 7
+SHOP_DATABASE = "pipeline_test_shop"
+
+
+def _drop(url: str) -> None:
+    import psycopg
+
+    from config.postgres import with_database
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def manage(*args: str, database_url: str) -> str:
+    """Run a Django management command against ``database_url``; its stdout."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO_ROOT / "django_project",
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def loaded_shop_url(tmp_path_factory) -> Iterator[str]:
+    """libpq URL of a shop database holding the generated tiny dataset (do not modify it)."""
+    from config.postgres import ensure_database, resolve_database_url, with_database
+    from dataset.generator import generate
+
+    url = with_database(resolve_database_url(), SHOP_DATABASE)
+    _drop(url)
+    ensure_database(url)
+    folder = tmp_path_factory.mktemp("olist-tiny")
+    generate(folder, scale=TEST_SCALE, seed=TEST_SEED, progress=False)
+    manage("migrate", "--no-input", "-v", "0", database_url=url)
+    manage("load_olist", str(folder), database_url=url)
+    yield url
+    _drop(url)
+
+
+@pytest.fixture
+def shop_url(loaded_shop_url) -> Iterator[str]:
+    """A private copy of the loaded shop that the test may change; dropped afterwards."""
+    import psycopg
+
+    from config.postgres import with_database
+
+    copy = with_database(loaded_shop_url, f"{SHOP_DATABASE}_{uuid.uuid4().hex[:8]}")
+    with psycopg.connect(with_database(loaded_shop_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'create database "{copy.rsplit("/", 1)[1]}" template "{SHOP_DATABASE}"')
+    try:
+        yield copy
+    finally:
+        _drop(copy)
+
+
+@pytest.fixture
+def lake(tmp_path: Path):
+    """A lake in a fresh folder."""
+    from olist_pipeline.lake.partitions import Lake
+
+    return Lake.from_uri(str(tmp_path / "lake"))
+
+
+def _fresh_warehouse() -> Iterator[str]:
+    from config.postgres import ensure_database, resolve_database_url, with_database
+
+    url = with_database(resolve_database_url(), f"pipeline_test_warehouse_{uuid.uuid4().hex[:8]}")
+    ensure_database(url)
+    try:
+        yield url
+    finally:
+        _drop(url)
+
+
+@pytest.fixture
+def warehouse_url() -> Iterator[str]:
+    """libpq URL of an empty warehouse database of the test's own; dropped afterwards."""
+    yield from _fresh_warehouse()
+
+
+@pytest.fixture(scope="module")
+def module_warehouse_url() -> Iterator[str]:
+    """An empty warehouse database that a whole module builds once and only reads."""
+    yield from _fresh_warehouse()
+
+
+@pytest.fixture
+def warehouse_builder(warehouse_url, lake):
+    """A ``WarehouseBuilder`` (tests/support/warehouse_builder.py) on an empty warehouse."""
+    from support.warehouse_builder import WarehouseBuilder
+
+    from olist_pipeline.warehouse.postgres import PostgresWarehouse
+
+    return WarehouseBuilder(PostgresWarehouse(warehouse_url), lake)
+
+
+@pytest.fixture(scope="session")
+def s3_client():
+    """A boto3 S3 client talking to moto's S3 server, started on a free loopback port."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield boto3.client(
+            "s3",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name="us-east-1",
+        )
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for all the cleaning tests (a start costs seconds)."""
+    from olist_cleaning.session import local_session
+
+    session = local_session("local[2]", shuffle_partitions=2)
+    yield session
+    session.stop()
+    # py4j logs from finalizers at interpreter exit, after pytest closed its log streams.
+    logging.getLogger("py4j").setLevel(logging.WARNING)

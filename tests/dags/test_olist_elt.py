@@ -1,0 +1,243 @@
+"""The ELT DAG end to end, run by Airflow itself (``airflow dags test``) on a tiny shop.
+
+Real tasks in a real Airflow with its metadata in PostgreSQL, local Spark for the cleaning
+and Great Expectations for the gate; only the lake and the Data Docs live in a temporary
+folder. Slow (Airflow, Spark and GX start-ups), so each scenario is one DAG run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from config.postgres import ensure_database, resolve_database_url, with_database
+from olist_pipeline.database_urls import sqlalchemy_url
+from olist_pipeline.lake.partitions import Lake
+from olist_pipeline.orchestration.run_facts import DESERIALIZATION_ALLOWLIST
+from olist_pipeline.tables import TABLES
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW = Path(sys.executable).with_name("airflow")
+METADATA_DATABASE = "pipeline_test_airflow"
+
+
+@pytest.fixture(scope="module")
+def airflow_env(tmp_path_factory) -> dict[str, str]:
+    """Environment for the Airflow CLI: a private home and a fresh metadata database, migrated
+    once (fresh, so DAG runs and assets of an earlier session do not carry over)."""
+    server_url = resolve_database_url()
+    metadata_url = with_database(server_url, METADATA_DATABASE)
+    with psycopg.connect(with_database(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{METADATA_DATABASE}" with (force)')
+    ensure_database(metadata_url)
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path_factory.mktemp("airflow-home")),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url(server_url, METADATA_DATABASE),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO_ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES": DESERIALIZATION_ALLOWLIST,
+        "CLEAN_RUNNER": "local",
+        # A failed task would otherwise wait out its retry delays inside `dags test`.
+        "TASK_RETRIES": "0",
+        "SPARK_MASTER": "local[2]",
+        "GX_ANALYTICS_ENABLED": "False",
+    }
+    migrate = subprocess.run(
+        [str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, text=True, check=False
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    return env
+
+
+def run_dag(
+    env: dict[str, str],
+    tmp_path: Path,
+    shop_url: str,
+    warehouse_url: str,
+    conf: dict,
+    *extra: str,
+    logical_date: str | None = None,
+):
+    env = {
+        **env,
+        "AIRFLOW_CONN_OLIST_SHOP": shop_url,
+        "AIRFLOW_CONN_OLIST_WAREHOUSE": warehouse_url,
+        "LAKE_URI": str(tmp_path / "lake"),
+        "DATA_DOCS_URI": str(tmp_path / "data_docs"),
+        "GX_PROJECT_DIR": str(tmp_path / "gx"),
+        "DASHBOARDS_SITE_URI": str(tmp_path / "dashboards"),
+    } | dict(item.split("=", 1) for item in extra)
+    return subprocess.run(
+        [
+            str(AIRFLOW),
+            "dags",
+            "test",
+            "olist_elt",
+            *([logical_date] if logical_date else []),
+            "-c",
+            json.dumps(conf),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def shop_counts(shop_url: str) -> dict[str, int]:
+    with psycopg.connect(shop_url) as conn:
+        return {
+            table.name: conn.execute(f"select count(*) from {table.name}").fetchone()[0]
+            for table in TABLES
+        }
+
+
+def warehouse_rows(warehouse_url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(warehouse_url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_full_refresh_fills_the_lake_and_the_warehouse(
+    airflow_env, loaded_shop_url, warehouse_url, tmp_path
+):
+    run = run_dag(airflow_env, tmp_path, loaded_shop_url, warehouse_url, {"full_refresh": True})
+    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    (ingest_date,) = lake.partitions("raw", "orders")
+    expected = shop_counts(loaded_shop_url)
+    for table in TABLES:
+        raw = lake.manifest("raw", table.name, ingest_date)
+        processed = lake.manifest("processed", table.name, ingest_date)
+        rejected = lake.manifest("rejected", table.name, ingest_date)
+        assert raw.rows == expected[table.name], table.name
+        assert raw.details.full_refresh is True
+        accounting = asdict(processed.details.accounting)
+        assert accounting["raw_rows"] == raw.rows
+        assert raw.rows == (processed.rows + rejected.rows + accounting["duplicates_removed"]), (
+            table.name
+        )
+        assert processed.run_id == raw.run_id
+    # Geolocation collapses to one row per zip prefix.
+    assert lake.manifest("processed", "geolocation", ingest_date).rows < expected["geolocation"]
+    assert (tmp_path / "data_docs" / "index.html").is_file()
+    output = run.stdout + run.stderr
+    assert "Data Docs:" in output
+
+    # The star schema holds every item of the shop, and the reconciliation said so.
+    [(facts,)] = warehouse_rows(warehouse_url, "select count(*) from core.fact_sales")
+    assert facts == expected["order_items"]
+    assert "Reconciliation: all 6 measures match" in output
+    [(customers,)] = warehouse_rows(warehouse_url, "select count(*) from marts.mart_rfm")
+    assert customers > 0
+    # Every task recorded its success, and the report printed the RFM segments.
+    audited = warehouse_rows(
+        warehouse_url, "select task_id, state from audit.pipeline_runs order by started_at"
+    )
+    tasks = [task for task, _ in audited]
+    # the two checks have no order between them
+    assert tasks[5:7] in (
+        ["checks.star_schema_checks", "checks.reconcile"],
+        ["checks.reconcile", "checks.star_schema_checks"],
+    )
+    assert tasks[:5] + tasks[7:] == [
+        "lake.extract",
+        "lake.clean",
+        "lake.quality_gate",
+        "warehouse.load",
+        "warehouse.transform",
+        "marts.marts",
+        "report",
+        "dashboards",
+    ]
+    assert {state for _, state in audited} == {"success"}
+    assert "RFM segments" in output
+    # The last task rendered the dashboard site from the marts.
+    assert (tmp_path / "dashboards" / "index.html").is_file()
+    assert (tmp_path / "dashboards" / "customer_segments.html").is_file()
+
+
+def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
+    airflow_env, loaded_shop_url, warehouse_url, tmp_path
+):
+    """The tiny shop was loaded today, so nothing changed on 9 November: every stage runs on
+    empty partitions (a date after the DAG's start date, or Airflow creates no task)."""
+    run = run_dag(
+        airflow_env,
+        tmp_path,
+        loaded_shop_url,
+        warehouse_url,
+        {"full_refresh": False},
+        logical_date="2026-11-10T03:00:00+00:00",
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    # A manual run at 03:00 on the 10th covers the day that ended then; its partition is
+    # named after the day the interval ends.
+    (ingest_date,) = lake.partitions("raw", "orders")
+    assert ingest_date == "2026-11-10"
+    for table in TABLES:
+        raw = lake.manifest("raw", table.name, ingest_date)
+        assert raw.rows == 0, table.name
+        assert raw.details.full_refresh is False
+        assert raw.details.interval.start == "2026-11-09T03:00:00+00:00"
+        assert raw.details.interval.end == "2026-11-10T03:00:00+00:00"
+        assert raw.details.interval.lookback_minutes == 15
+        assert lake.manifest("processed", table.name, ingest_date).rows == 0
+
+
+def test_a_failing_suite_stops_the_dag_before_the_warehouse(
+    airflow_env, loaded_shop_url, warehouse_url, tmp_path
+):
+    expectations = tmp_path / "expectations"
+    shutil.copytree(REPO_ROOT / "expectations", expectations)
+    suite_file = expectations / "orders.json"
+    suite = json.loads(suite_file.read_text())
+    suite["expectations"].append(
+        {
+            "type": "expect_column_values_to_be_in_set",
+            "kwargs": {"column": "order_status", "value_set": ["delivered"]},
+        }
+    )
+    suite_file.write_text(json.dumps(suite))
+
+    run = run_dag(
+        airflow_env,
+        tmp_path,
+        loaded_shop_url,
+        warehouse_url,
+        {"full_refresh": True},
+        f"EXPECTATIONS_DIR={expectations}",
+    )
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "expect_column_values_to_be_in_set on order_status" in output
+    lake = Lake.from_uri(str(tmp_path / "lake"))
+    (ingest_date,) = lake.partitions("processed", "orders")
+    assert lake.manifest("processed", "orders", ingest_date) is not None
+    assert "Run summary" not in output, "the report ran after a failed gate"
+    # Nothing reached the warehouse, and the audit table says which task failed and why.
+    [(loaded,)] = warehouse_rows(
+        warehouse_url,
+        "select count(*) from information_schema.tables where table_schema = 'staging'",
+    )
+    assert loaded == 0
+    [(task, state, error)] = warehouse_rows(
+        warehouse_url,
+        "select task_id, state, error from audit.pipeline_runs where state <> 'success'",
+    )
+    assert (task, state) == ("lake.quality_gate", "failed")
+    assert "LakeGateFailed" in error
