@@ -129,6 +129,9 @@ def airflow_environment(server_url: str) -> dict[str, str]:
         "LAKE_URI": str(WORK / "lake"),
         "GX_PROJECT_DIR": str(WORK / "gx"),
         "DATA_DOCS_URI": str(WORK / "data_docs"),
+        "DBT_WORK_DIR": str(WORK / "dbt"),
+        "DBT_ARTEFACTS_URI": str(WORK / "dbt_runs"),
+        "DBT_DOCS_URI": str(WORK / "dbt_docs"),
     }
 
 
@@ -175,9 +178,10 @@ def migrate_metadata(env: dict[str, str], server_url: str) -> None:
 
 
 def empty_warehouse(server_url: str) -> str:
-    """A new, empty warehouse database; the lake, GX project and Data Docs folders removed."""
+    """A new, empty warehouse database; the lake, GX project, Data Docs, dbt artefacts and
+    lineage site folders removed (dbt's working folder stays, as on a worker's disk)."""
     url = fresh_database(server_url, WAREHOUSE_DATABASE)
-    for folder in ("lake", "gx", "data_docs"):
+    for folder in ("lake", "gx", "data_docs", "dbt_runs", "dbt_docs"):
         shutil.rmtree(WORK / folder, ignore_errors=True)
     return url
 

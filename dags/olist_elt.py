@@ -19,10 +19,12 @@ Every day at 03:00 UTC, for the previous day's data interval:
 **warehouse**
 4. **load** copies the day's processed partitions into `staging.lake_<table>` (replacing that
    day, so a rerun loads it once).
-5. **transform** runs the SQL models in dependency order: `sql/staging/` merges the day into
-   `staging.stg_<table>`, the shop's current state (newer rows win, deletes apply), then
-   `sql/core/` updates the star schema: the dimensions (with SCD type 2 customers) and
-   `fact_sales`, for the orders the day touched.
+5. **transform** runs `dbt build` on the dbt project's (`sql/`) staging and core models, with
+   their tests, for the run's `ingest_date` (a dbt variable): `models/staging/` merges the day
+   into `staging.stg_<table>`, the shop's current state (newer rows win, deletes apply), then
+   `models/core/` updates the star schema: the dimensions (with SCD type 2 customers) and
+   `fact_sales`, for the orders the day touched. A failed model or test fails the task with
+   dbt's message; each run's `manifest.json` and `run_results.json` are kept with the run.
 
 **checks**
 6. **star_schema_checks** validates the fact and dimensions with their suites; **reconcile**
@@ -30,7 +32,9 @@ Every day at 03:00 UTC, for the previous day's data interval:
    extract's snapshot. A mismatch fails the run with both numbers.
 
 **marts**
-7. **marts** rebuilds `sql/marts/` (RFM, CLV, delivery, sellers, revenue, forecast).
+7. **marts** runs `dbt build` on `models/marts/` (RFM, CLV, delivery, sellers, revenue,
+   forecast) and their tests; **lineage_docs** builds dbt's lineage site (menu *Docs ->
+   Lineage (dbt docs)*), beside the Data Docs.
 8. **report** logs rows per stage and table.
 9. **dashboards** renders the dashboards of `dashboards/` from the marts into a static site
    (`DASHBOARDS_SITE_URI`: a folder, or S3). Metabase reads the warehouse itself; its questions
@@ -153,6 +157,12 @@ def olist_elt():
         return tasks.marts(SETTINGS, facts)
 
     @task
+    def lineage_docs(facts: RunFacts) -> str:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.lineage_docs(SETTINGS, facts)
+
+    @task
     def report(facts: RunFacts) -> str:
         from olist_pipeline.orchestration import tasks
 
@@ -182,7 +192,7 @@ def olist_elt():
         star_schema_checks(facts)
         reconcile(facts)
     with TaskGroup("marts", tooltip="the marts the dashboards read") as marts:
-        build_marts(facts)
+        build_marts(facts) >> lineage_docs(facts)
 
     lake >> warehouse >> checks >> marts >> report(facts) >> dashboards()
 

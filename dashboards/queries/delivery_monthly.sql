@@ -1,8 +1,6 @@
-{#-
-  Deliveries per purchase month and customer state, from mart_delivery_performance: one
-  shipment is one seller's part of an order. The sums, not the mart's averages, so any
-  selection of months and states gives exact rates (late shipments over delivered ones).
--#}
+-- Deliveries per purchase month and customer state, from mart_delivery_performance: one
+-- shipment is one seller's part of an order. The sums, not the mart's averages, so any
+-- selection of months and states gives exact rates (late shipments over delivered ones).
 with
 
 shipments as (
@@ -19,7 +17,7 @@ shipments as (
         on_time_review_count,
         late_review_sum,
         late_review_count
-    from {{ ref("mart_delivery_performance") }}
+    from marts.mart_delivery_performance
 ),
 
 final as (

@@ -1,7 +1,5 @@
-{#-
-  The sales forecast's backtest in one row (mart_sales_forecast_backtest): its error (WAPE) and
-  the seasonal-naive baseline's on the same days.
--#}
+-- The sales forecast's backtest in one row (mart_sales_forecast_backtest): its error (WAPE) and
+-- the seasonal-naive baseline's on the same days.
 with
 
 final as (
@@ -11,7 +9,7 @@ final as (
         wape,
         baseline_wape,
         bias
-    from {{ ref("mart_sales_forecast_backtest") }}
+    from marts.mart_sales_forecast_backtest
 )
 
 select * from final

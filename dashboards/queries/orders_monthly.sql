@@ -1,7 +1,5 @@
-{#-
-  Orders per purchase month and customer state, from mart_orders_monthly: each order once, so
-  orders, revenue, items and new customers add up across months and states.
--#}
+-- Orders per purchase month and customer state, from mart_orders_monthly: each order once, so
+-- orders, revenue, items and new customers add up across months and states.
 select
     purchase_month,
     customer_state,
@@ -11,4 +9,4 @@ select
     items,
     new_customers,
     returning_orders
-from {{ ref("mart_orders_monthly") }}
+from marts.mart_orders_monthly

@@ -1,9 +1,7 @@
-{#-
-  Revenue per purchase month, customer state and product category, from mart_revenue_daily.
-  Categories read as words ("bed_bath_table" -> "Bed Bath Table"), in both renderers.
-  Revenue and items add up across every column; category_orders counts an order once in each
-  of its categories, so it adds up only within one category.
--#}
+-- Revenue per purchase month, customer state and product category, from mart_revenue_daily.
+-- Categories read as words ("bed_bath_table" -> "Bed Bath Table"), in both renderers.
+-- Revenue and items add up across every column; category_orders counts an order once in each
+-- of its categories, so it adds up only within one category.
 with
 
 daily as (
@@ -16,7 +14,7 @@ daily as (
         gmv,
         items,
         orders
-    from {{ ref("mart_revenue_daily") }}
+    from marts.mart_revenue_daily
 ),
 
 final as (

@@ -1,7 +1,5 @@
-{#-
-  Customers per RFM segment and (R, FM) cell of mart_rfm, with the sums that give each segment's
-  averages: days since the last purchase, orders and spend per customer.
--#}
+-- Customers per RFM segment and (R, FM) cell of mart_rfm, with the sums that give each segment's
+-- averages: days since the last purchase, orders and spend per customer.
 with
 
 final as (
@@ -14,7 +12,7 @@ final as (
         sum(frequency) as orders,
         sum(monetary) as monetary,
         max(as_of_date) as as_of_date
-    from {{ ref("mart_rfm") }}
+    from marts.mart_rfm
     group by segment, r_score, fm_score
 )
 

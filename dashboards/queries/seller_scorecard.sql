@@ -1,7 +1,5 @@
-{#-
-  The ranked sellers of mart_seller_scorecard (those with enough delivered orders to rank), one
-  row each; `sellers` is 1 so that cards can count them by summing.
--#}
+-- The ranked sellers of mart_seller_scorecard (those with enough delivered orders to rank), one
+-- row each; `sellers` is 1 so that cards can count them by summing.
 with
 
 final as (
@@ -19,7 +17,7 @@ final as (
         cancellation_rate,
         composite_score,
         1 as sellers
-    from {{ ref("mart_seller_scorecard") }}
+    from marts.mart_seller_scorecard
     where seller_rank is not null
 )
 

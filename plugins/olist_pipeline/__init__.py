@@ -5,7 +5,7 @@
 - ``quality``: the Great Expectations plumbing, the lake gate, the warehouse checks and the
   reconciliation with the shop;
 - ``warehouse``: the ``Warehouse`` protocol, its PostgreSQL and Redshift implementations, the
-  run audit and the SQL models;
+  run audit and the runner of the dbt project (``sql/``) that builds the models;
 - ``orchestration``: what Airflow runs: the task bodies, the run's facts, assets, connections,
   the run report and the local Airflow helper;
 - ``dashboards``: the dashboards defined in ``dashboards/``, rendered as a site or provisioned

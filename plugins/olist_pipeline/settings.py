@@ -41,7 +41,11 @@ class PipelineSettings:
     expectations_dir: Path
     gx_project_dir: Path
     data_docs_uri: str
-    sql_dir: Path
+    dbt_project_dir: Path
+    dbt_work_dir: Path
+    dbt_executable: str | None
+    dbt_docs_uri: str
+    dbt_artefacts_uri: str
     dashboards_dir: Path
     dashboards_site_uri: str
     extract_lookback_minutes: int
@@ -57,11 +61,10 @@ class PipelineSettings:
             raise ValueError(
                 f"CLEAN_RUNNER={clean_runner!r}; expected one of {', '.join(CLEAN_RUNNERS)}"
             )
-        default_docs, default_site = (
-            (f"{lake_uri.rstrip('/')}/data_docs", f"{lake_uri.rstrip('/')}/dashboards")
-            if lake_uri.startswith("s3://")
-            else (str(REPO_ROOT / "data" / "data_docs"), str(REPO_ROOT / "data" / "dashboards"))
-        )
+        # Published sites and kept files live beside the lake when it is on S3, under data/
+        # locally.
+        home = lake_uri.rstrip("/") if lake_uri.startswith("s3://") else str(REPO_ROOT / "data")
+        default_docs, default_site = f"{home}/data_docs", f"{home}/dashboards"
         return cls(
             environment=environment,
             lake_uri=lake_uri,
@@ -78,7 +81,13 @@ class PipelineSettings:
                 _get("GX_PROJECT_DIR", str(REPO_ROOT / "data" / "gx"), production=False)
             ),
             data_docs_uri=_get("DATA_DOCS_URI", default_docs, production=False),
-            sql_dir=Path(_get("SQL_DIR", str(REPO_ROOT / "sql"), production=False)),
+            dbt_project_dir=Path(_get("DBT_PROJECT_DIR", str(REPO_ROOT / "sql"), production=False)),
+            dbt_work_dir=Path(
+                _get("DBT_WORK_DIR", str(REPO_ROOT / ".local" / "dbt"), production=False)
+            ),
+            dbt_executable=os.environ.get("DBT_EXECUTABLE", "").strip() or None,
+            dbt_docs_uri=_get("DBT_DOCS_URI", f"{home}/dbt_docs", production=False),
+            dbt_artefacts_uri=_get("DBT_ARTEFACTS_URI", f"{home}/dbt_runs", production=False),
             dashboards_dir=Path(
                 _get("DASHBOARDS_DIR", str(REPO_ROOT / "dashboards"), production=False)
             ),

@@ -99,6 +99,7 @@ def test_elt_dag_runs_lake_warehouse_checks_marts_report_dashboards(parsed):
         "checks.star_schema_checks",
         "checks.reconcile",
         "marts.marts",
+        "marts.lineage_docs",
         "report",
         "dashboards",
     ]
@@ -132,6 +133,6 @@ def test_airflow_loads_the_plugin_and_none_of_the_package_modules():
     main = sys.modules["__main__"]
     plugins, errors = _load_plugins_from_plugin_directory(str(REPO_ROOT / "plugins"))
     assert errors == {}
-    assert [plugin.name for plugin in plugins] == ["olist_data_docs"]
+    assert [plugin.name for plugin in plugins] == ["olist_docs"]
     assert sys.modules["__main__"] is main
     assert not {"tasks", "settings", "partitions"} & set(sys.modules)

@@ -78,6 +78,9 @@ def run_dag(
         "DATA_DOCS_URI": str(tmp_path / "data_docs"),
         "GX_PROJECT_DIR": str(tmp_path / "gx"),
         "DASHBOARDS_SITE_URI": str(tmp_path / "dashboards"),
+        "DBT_WORK_DIR": str(tmp_path / "dbt"),
+        "DBT_ARTEFACTS_URI": str(tmp_path / "dbt_runs"),
+        "DBT_DOCS_URI": str(tmp_path / "dbt_docs"),
     } | dict(item.split("=", 1) for item in extra)
     return subprocess.run(
         [
@@ -159,10 +162,17 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
         "warehouse.load",
         "warehouse.transform",
         "marts.marts",
+        "marts.lineage_docs",
         "report",
         "dashboards",
     ]
     assert {state for _, state in audited} == {"success"}
+    # dbt's artefacts were kept with the run, and its lineage site built beside the Data Docs.
+    (kept,) = (tmp_path / "dbt_runs" / f"ingest_date={ingest_date}").iterdir()
+    assert sorted(p.name for p in kept.iterdir()) == ["marts", "staging-core"]
+    assert (kept / "marts" / "run_results.json").is_file()
+    assert (tmp_path / "dbt_docs" / "index.html").is_file()
+    assert "Lineage (dbt docs):" in output
     assert "RFM segments" in output
     # The last task rendered the dashboard site from the marts.
     assert (tmp_path / "dashboards" / "index.html").is_file()

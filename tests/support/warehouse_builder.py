@@ -2,14 +2,15 @@
 
 ``WarehouseBuilder.run(ingest_date, {table: rows})`` writes each processed table's partition to
 a lake (tables not given get an empty partition, as a quiet day's run would), loads every
-partition into staging with ``load_partition`` and runs the SQL models. A row names only the
-columns a test cares about: the others are null, ``updated_at`` defaults to the ingest day's
-noon and ``created_at`` to ``updated_at``.
+partition into staging with ``load_partition`` and builds the dbt models (with their data
+tests). A row names only the columns a test cares about: the others are null, ``updated_at``
+defaults to the ingest day's noon and ``created_at`` to ``updated_at``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,9 +20,8 @@ from psycopg.rows import dict_row
 
 from olist_cleaning.schemas import PROCESSED, arrow_schema
 from olist_pipeline.lake.partitions import Lake
+from olist_pipeline.warehouse.dbt import LAYERS, DbtProject, NodeRun, layer_selector, profile_env
 from olist_pipeline.warehouse.postgres import PostgresWarehouse
-from olist_pipeline.warehouse.sql_models import LAYERS, Project
-from olist_pipeline.warehouse.transform import ModelRun, run_models
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "sql"
@@ -33,10 +33,22 @@ def at(text: str) -> dt.datetime:
 
 
 class WarehouseBuilder:
-    def __init__(self, warehouse: PostgresWarehouse, lake: Lake, sql_dir: Path = SQL_DIR):
+    def __init__(
+        self,
+        warehouse: PostgresWarehouse,
+        lake: Lake,
+        sql_dir: Path = SQL_DIR,
+        layers: tuple[str, ...] = LAYERS,
+        work_dir: Path | None = None,
+    ):
         self.warehouse = warehouse
         self.lake = lake
-        self.project = Project(sql_dir, warehouse.dialect)
+        self.layers = layers
+        self.project = DbtProject(
+            sql_dir,
+            env=profile_env(warehouse),
+            work_dir=work_dir or Path(tempfile.mkdtemp(prefix="olist-dbt-")),
+        )
 
     def write_partitions(self, ingest_date: str, tables: dict[str, list[dict]]) -> None:
         unknown = set(tables) - set(PROCESSED)
@@ -65,14 +77,18 @@ class WarehouseBuilder:
         self,
         ingest_date: str,
         tables: dict[str, list[dict]] | None = None,
-        layers: tuple[str, ...] = LAYERS,
-    ) -> list[ModelRun]:
-        """Commit ``tables`` as the day's partitions, load them and run the models."""
+        layers: tuple[str, ...] | None = None,
+    ) -> list[NodeRun]:
+        """Commit ``tables`` as the day's partitions, load them and build the models of
+        ``layers`` (the builder's layers by default) with their tests."""
         self.write_partitions(ingest_date, tables or {})
         self.warehouse.create_schemas()
         for table in PROCESSED:
             self.warehouse.load_partition(self.lake, table, ingest_date)
-        return run_models(self.warehouse, self.project, ingest_date=ingest_date, layers=layers)
+        layers = self.layers if layers is None else layers
+        if not layers:
+            return []
+        return self.project.build(layer_selector(layers), ingest_date=ingest_date)
 
     def rows(self, sql: str, params: dict | None = None) -> list[dict]:
         with psycopg.connect(self.warehouse.url, row_factory=dict_row) as conn:

@@ -3,9 +3,10 @@
 ``dashboards/<dashboard>.yml`` describes a dashboard: its title, the filters it offers and its
 cards, each with a chart type, a title, a short description, its columns' formats and its place
 on a 24-column grid. A card's data comes from a query in ``dashboards/queries/<query>.sql``: a
-Jinja-templated SELECT over the marts (and core tables where needed) that may use ``ref()`` and
-the warehouse macros, so it renders for Redshift and PostgreSQL alike. Several cards may share a
-query.
+plain SELECT (no templating) over the warehouse's published relations by their schema-qualified
+names (``marts.mart_rfm``...), written in the SQL that Redshift and PostgreSQL share, so the same
+text runs on both. A header of ``--`` comment lines may document it; it is not sent (see
+``Definitions.query_sql``). Several cards may share a query.
 
 A query returns rows at a fine grain (a month, a state, a category...). The card then says how to
 summarise them: group by its ``dimensions`` and aggregate its ``measures`` (sums, minimums,
@@ -33,8 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from olist_pipeline.warehouse.sql_models import Project
 
 CHARTS = ("kpi", "line", "area", "bar", "stacked_bar", "row", "map", "table", "heatmap", "scatter")
 FORMATS = ("brl", "integer", "decimal", "percent", "days", "date", "month", "state", "text")
@@ -158,12 +157,14 @@ class Definitions:
     dashboards: tuple[Dashboard, ...]
     queries: dict[str, str]
 
-    def query_sql(self, query: str, dialect: str, sql_dir: Path) -> str:
-        """A query's SELECT rendered for ``dialect`` (``ref()`` and the warehouse macros)."""
-        project = Project(sql_dir, dialect)
-        return (
-            project.render_query(self.queries[query], ingest_date="2000-01-01").strip().rstrip(";")
-        )
+    def query_sql(self, query: str) -> str:
+        """A query's SELECT as the cards wrap it, the same for Redshift and PostgreSQL.
+
+        The file's text without its header of ``--`` comment lines and without a final ``;``:
+        the SQL that Metabase stores for a question stays the SELECT alone, and no prose (a
+        ``%`` or a ``{{``) can be read as a parameter by psycopg or Metabase.
+        """
+        return _without_header(self.queries[query])
 
 
 def load(directory: Path) -> Definitions:
@@ -173,6 +174,12 @@ def load(directory: Path) -> Definitions:
         path.stem: path.read_text(encoding="utf-8")
         for path in sorted((directory / "queries").glob("*.sql"))
     }
+    for name, text in queries.items():
+        if _TEMPLATING.search(text):
+            raise DefinitionError(
+                f"queries/{name}.sql: queries are plain SQL over schema-qualified relations "
+                "(marts.mart_rfm), without templating ({{ }}, {% %}, {# #})"
+            )
     dashboards = [_dashboard(path, queries) for path in sorted(directory.glob("*.yml"))]
     if not dashboards:
         raise DefinitionError(f"no dashboard definitions (*.yml) under {directory}")
@@ -308,6 +315,18 @@ def dataset_sql(dataset: SiteDataset, query_sql: str) -> str:
         keys = ", ".join(dataset.keys)
         grouping = f"\ngroup by {keys}\norder by {keys}"
     return f"select {', '.join(select)}\n{source}{grouping}"
+
+
+# Jinja's (and so dbt's) delimiters: a query still written as a template is refused at load.
+_TEMPLATING = re.compile(r"\{\{|\{%|\{#")
+
+
+def _without_header(text: str) -> str:
+    """A query's SQL without the ``--`` comment lines (and blank lines) that open it."""
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    return "\n".join(lines).strip().rstrip(";").rstrip()
 
 
 def _aggregate(measure: Measure) -> str:

@@ -564,7 +564,6 @@ def dashboard_matches(actual: dict, desired: dict, dashcards: list[dict]) -> boo
 def provision(
     definitions: defs.Definitions,
     settings: MetabaseSettings,
-    sql_dir: Path,
     client: MetabaseClient | None = None,
 ) -> ProvisionReport:
     """Bring Metabase to the definitions' state; see the module's docstring."""
@@ -575,7 +574,7 @@ def provision(
     database_id = run.database()
     collection_id = run.collection()
     run.region_map()
-    card_ids = run.cards(definitions, sql_dir, database_id, collection_id)
+    card_ids = run.cards(definitions, database_id, collection_id)
     run.dashboards(definitions, card_ids, collection_id)
     return run.report
 
@@ -672,17 +671,14 @@ class _Run:
         return None
 
     def cards(
-        self, definitions: defs.Definitions, sql_dir: Path, database_id: int, collection_id: int
+        self, definitions: defs.Definitions, database_id: int, collection_id: int
     ) -> dict[str, int]:
-        dialect = self.settings.warehouse.dialect
-        query_sql: dict[str, str] = {}
         items = self._items(collection_id, "card")
         ids: dict[str, int] = {}
         for dashboard in definitions.dashboards:
             for card in dashboard.cards:
-                if card.query not in query_sql:
-                    query_sql[card.query] = definitions.query_sql(card.query, dialect, sql_dir)
-                sql, _ = defs.card_sql(card, query_sql[card.query], metabase=True)
+                query = definitions.query_sql(card.query)
+                sql, _ = defs.card_sql(card, query, metabase=True)
                 desired = card_payload(dashboard, card, sql, database_id, collection_id)
                 ids[card.id] = self._card(card, desired, items)
         self.stale_cards = items
@@ -777,17 +773,11 @@ def main(argv: list[str] | None = None) -> int:
         default=pipeline.dashboards_dir,
         help="the definitions folder (default: DASHBOARDS_DIR, or dashboards/)",
     )
-    parser.add_argument(
-        "--sql-dir",
-        type=Path,
-        default=pipeline.sql_dir,
-        help="the SQL models, for ref() and the macros (default: SQL_DIR, or sql/)",
-    )
     args = parser.parse_args(argv)
     try:
         settings = MetabaseSettings.from_env()
         definitions = defs.load(args.dashboards)
-        report = provision(definitions, settings, args.sql_dir)
+        report = provision(definitions, settings)
     except (MissingSetting, ValueError, MetabaseError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

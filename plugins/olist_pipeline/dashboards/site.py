@@ -47,14 +47,25 @@ from olist_pipeline.dashboards.definitions import (
 from olist_pipeline.dashboards.definitions import load as load_definitions
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.warehouse.protocol import Warehouse
-from olist_pipeline.warehouse.sql_models import Project
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 ASSETS = "assets"
 SOURCE = "Olist e-commerce warehouse (core star schema and marts)"
-# The latest purchase day in the warehouse (São Paulo time), shown as the data's "as of" date.
-_AS_OF_SQL = 'select max({{ local_date("purchased_at") }}) from {{ ref("fact_sales") }}'
+# The latest purchase day in the warehouse (São Paulo calendar day, any order status), shown as
+# the data's "as of" date. fact_sales keys each item to its purchase's São Paulo day in dim_time
+# (purchase_date_key, yyyymmdd, so the largest key is the latest day; -1, the unknown day, has no
+# date), so the day is read, not recomputed with a time-zone expression that Redshift and
+# PostgreSQL write differently. An aggregate: one row, null before the first order.
+# Not marts.mart_rfm's as_of_date: that is the day after the latest counted purchase (or the
+# run's day if earlier), the day RFM measures from, not the data's last day.
+_AS_OF_SQL = """\
+select max(dim_time.calendar_date) as as_of_date
+from core.dim_time as dim_time
+where dim_time.date_key = (
+    select max(fact_sales.purchase_date_key) as purchase_date_key
+    from core.fact_sales as fact_sales
+)"""
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -76,9 +87,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def render(
-    definitions: Definitions, warehouse: Warehouse, sql_dir: Path, out_dir: Path
-) -> SiteSummary:
+def render(definitions: Definitions, warehouse: Warehouse, out_dir: Path) -> SiteSummary:
     """Query every card and write the site to ``out_dir``, replacing the previous one whole."""
     started = time.monotonic()
     out_dir = Path(out_dir).resolve()
@@ -86,12 +95,10 @@ def render(
     states = geometry.load()
     state_names = {f["id"]: f["properties"]["name"] for f in states["features"]}
     datasets = {
-        dashboard.id: _datasets_payload(dashboard, definitions, warehouse, sql_dir)
+        dashboard.id: _datasets_payload(dashboard, definitions, warehouse)
         for dashboard in definitions.dashboards
     }
-    (as_of,) = warehouse.query(
-        Project(sql_dir, warehouse.dialect).render_query(_AS_OF_SQL, ingest_date="2000-01-01")
-    )[0]
+    (as_of,) = warehouse.query(_AS_OF_SQL)[0]
     generated_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     context = {
         "dashboards": definitions.dashboards,
@@ -162,10 +169,10 @@ def publish(
     loaded = load_definitions(settings.dashboards_dir)
     uri = settings.dashboards_site_uri
     if not uri.startswith("s3://"):
-        summary = render(loaded, warehouse, settings.sql_dir, Path(uri))
+        summary = render(loaded, warehouse, Path(uri))
     else:
         with tempfile.TemporaryDirectory() as folder:
-            summary = render(loaded, warehouse, settings.sql_dir, Path(folder) / "site")
+            summary = render(loaded, warehouse, Path(folder) / "site")
             uploaded = static_sites.mirror_to_s3(summary.out_dir, uri, s3_client_factory())
         log.info("Uploaded %d changed files of the dashboard site to %s", uploaded, uri)
     log.info("Dashboards: %d pages, %s", len(summary.pages), static_sites.location(uri))
@@ -202,12 +209,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def _datasets_payload(
-    dashboard: Dashboard, definitions: Definitions, warehouse: Warehouse, sql_dir: Path
+    dashboard: Dashboard, definitions: Definitions, warehouse: Warehouse
 ) -> dict[str, dict]:
     """The page's datasets by name: their columns, rows and the cards that read them."""
     payload = {}
     for dataset in site_datasets(dashboard.cards):
-        query = definitions.query_sql(dataset.query, warehouse.dialect, sql_dir)
+        query = definitions.query_sql(dataset.query)
         rows = warehouse.query(dataset_sql(dataset, query))
         payload[dataset.name] = {
             "columns": list(dataset.columns),

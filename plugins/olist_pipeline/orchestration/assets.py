@@ -14,8 +14,8 @@ from airflow.sdk import Asset
 
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.tables import TABLES
+from olist_pipeline.warehouse.dbt import model_names
 from olist_pipeline.warehouse.protocol import load_table_name
-from olist_pipeline.warehouse.sql_models import LAYERS
 
 
 def lake_zone(settings: PipelineSettings, zone: str) -> Asset:
@@ -40,13 +40,8 @@ def load_tables() -> list[Asset]:
 
 
 def warehouse_tables(settings: PipelineSettings, layer: str) -> list[Asset]:
-    """One asset per model of ``layer``, read from the file names under ``sql/<layer>/``."""
-    if layer not in LAYERS:
-        raise ValueError(f"unknown layer {layer!r}")
-    return [
-        _warehouse_table(layer, path.stem)
-        for path in sorted((settings.sql_dir / layer).glob("*.sql"))
-    ]
+    """One asset per dbt model of ``layer`` (``sql/models/<layer>/``)."""
+    return [_warehouse_table(layer, name) for name in model_names(settings.dbt_project_dir, layer)]
 
 
 def _warehouse_table(schema: str, table: str) -> Asset:

@@ -63,15 +63,15 @@ def format_summary(rows: list[TableSummary]) -> str:
     return "\n".join([header, rule, *body, rule, line("total", *totals)])
 
 
-def warehouse_rows(warehouse, sql_dir) -> list[tuple[str, str, int]]:
-    """(layer, relation, rows) of every model's table."""
-    from olist_pipeline.warehouse.sql_models import Project
+def warehouse_rows(warehouse, dbt_project_dir) -> list[tuple[str, str, int]]:
+    """(layer, relation, rows) of every model's table, layer by layer."""
+    from olist_pipeline.warehouse.dbt import LAYERS, model_names
 
-    project = Project(sql_dir, warehouse.dialect)
     counts = []
-    for model in project.run_order():
-        (rows,) = warehouse.query(f"select count(*) from {model.relation}")[0]
-        counts.append((model.layer, model.relation, rows))
+    for layer in LAYERS:
+        for name in model_names(dbt_project_dir, layer):
+            (rows,) = warehouse.query(f"select count(*) from {layer}.{name}")[0]
+            counts.append((layer, f"{layer}.{name}", rows))
     return counts
 
 
@@ -117,9 +117,11 @@ def format_warehouse(
     return "\n".join(lines)
 
 
-def warehouse_summary(warehouse, sql_dir, run_id: str | None) -> str:
+def warehouse_summary(warehouse, dbt_project_dir, run_id: str | None) -> str:
     seconds = stage_seconds(warehouse, run_id) if run_id else []
-    return format_warehouse(warehouse_rows(warehouse, sql_dir), rfm_segments(warehouse), seconds)
+    return format_warehouse(
+        warehouse_rows(warehouse, dbt_project_dir), rfm_segments(warehouse), seconds
+    )
 
 
 def latest_ingest_date(lake: Lake) -> str | None:
@@ -146,9 +148,10 @@ def main(argv: list[str]) -> int:
 
         warehouse = PostgresWarehouse(warehouse_url)
         print()
-        print(warehouse_summary(warehouse, settings.sql_dir, latest_run_id(warehouse)))
+        print(warehouse_summary(warehouse, settings.dbt_project_dir, latest_run_id(warehouse)))
     print()
     print(f"Data Docs: {static_sites.location(settings.data_docs_uri)}")
+    print(f"Lineage (dbt docs): {static_sites.location(settings.dbt_docs_uri)}")
     site = static_sites.location(settings.dashboards_site_uri)
     print(f"Dashboards: {site} (open it in a browser, or run make dashboards-serve)")
     return 0

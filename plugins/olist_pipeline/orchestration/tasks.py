@@ -10,7 +10,10 @@ of the stages happen inside the functions, so parsing the DAG imports neither Sp
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+import tempfile
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from olist_pipeline.orchestration import connections
 from olist_pipeline.orchestration.run_facts import RunFacts, ingest_date_of
@@ -122,21 +125,37 @@ def load(settings: PipelineSettings, facts: RunFacts) -> dict[str, int]:
     return loaded
 
 
+def dbt_project(settings: PipelineSettings, warehouse):
+    """The dbt project (``sql/``) on the pipeline's warehouse."""
+    from olist_pipeline.warehouse.dbt import DbtProject, profile_env
+
+    return DbtProject(
+        settings.dbt_project_dir,
+        env=profile_env(warehouse),
+        work_dir=settings.dbt_work_dir,
+        executable=settings.dbt_executable,
+    )
+
+
 def transform(
     settings: PipelineSettings, facts: RunFacts, *, layers: tuple[str, ...]
 ) -> list[dict]:
-    """Run the SQL models of ``layers`` (staging, core, marts) for the day. On a quiet day a
-    built warehouse has nothing to merge: staging and core would touch no row, so they are
-    skipped (a warehouse not built yet is built, empty)."""
-    from olist_pipeline.warehouse.sql_models import Project
-    from olist_pipeline.warehouse.transform import run_models
+    """``dbt build`` of the models of ``layers`` (staging, core, marts) for the day, with their
+    tests; a failed model or test fails the task with dbt's message. On a quiet day a built
+    warehouse has nothing to merge: staging and core would touch no row, so they are skipped
+    (a warehouse not built yet is built, empty)."""
+    from olist_pipeline.warehouse.dbt import layer_selector
 
     warehouse = connections.warehouse(settings)
     if "marts" not in layers and facts.quiet and _built(warehouse):
         log.info("%s: %s; nothing to merge", ", ".join(layers), NO_NEW_DATA)
         return []
-    project = Project(settings.sql_dir, warehouse.dialect)
-    runs = run_models(warehouse, project, ingest_date=facts.ingest_date, layers=layers)
+    project = dbt_project(settings, warehouse)
+    stage = "-".join(layers)
+    with _artefacts_folder(settings, facts, stage) as artefacts:
+        runs = project.build(
+            layer_selector(layers), ingest_date=facts.ingest_date, artefacts_dir=artefacts
+        )
     return [run.as_dict() for run in runs]
 
 
@@ -148,21 +167,55 @@ def _built(warehouse) -> bool:
     return tables > 0
 
 
+@contextmanager
+def _artefacts_folder(settings: PipelineSettings, facts: RunFacts, stage: str):
+    """A folder for one dbt invocation's artefacts, kept with the run at
+    ``DBT_ARTEFACTS_URI/ingest_date=D/run_id=R/<stage>/`` (copied there afterwards when that
+    is on S3), whatever the invocation's outcome."""
+    relative = Path(f"ingest_date={facts.ingest_date}", f"run_id={facts.run_id}", stage)
+    uri = settings.dbt_artefacts_uri
+    if not uri.startswith("s3://"):
+        yield Path(uri.removeprefix("file://")) / relative
+        return
+    from olist_pipeline import static_sites
+
+    with tempfile.TemporaryDirectory(prefix="dbt-artefacts-") as folder:
+        try:
+            yield Path(folder)
+        finally:
+            static_sites.mirror_to_s3(
+                Path(folder),
+                f"{uri.rstrip('/')}/{relative.as_posix()}",
+                static_sites.default_s3_client(connections.lake(settings)),
+            )
+
+
+# The day after the last purchase, in São Paulo: the as-of date the marts measure from when the
+# data ends before the run's day (sql/macros/marts.sql, as_of_date).
+_LAST_PURCHASE_DAY_SQL = {
+    "postgres": "select cast(max(purchased_at) at time zone 'America/Sao_Paulo' as date)"
+    " from core.fact_sales",
+    "redshift": "select cast(convert_timezone('America/Sao_Paulo', max(purchased_at)) as date)"
+    " from core.fact_sales",
+}
+
+
+def marts_as_of_date(warehouse, ingest_date: str) -> date:
+    """The as-of date a marts build for ``ingest_date`` measures from: the run's day, or the
+    day after the last purchase when the data ends earlier."""
+    [(last_purchase_day,)] = warehouse.query(_LAST_PURCHASE_DAY_SQL[warehouse.dialect])
+    day = date.fromisoformat(ingest_date)
+    return day if last_purchase_day is None else min(day, last_purchase_day + timedelta(days=1))
+
+
 def marts(settings: PipelineSettings, facts: RunFacts) -> list[dict]:
     """Rebuild the marts, unless they are current: a quiet day left the star schema as it was,
     and the marts already measure from the same as-of date."""
-    from olist_pipeline.warehouse.sql_models import Project
-
     warehouse = connections.warehouse(settings)
-    project = Project(settings.sql_dir, warehouse.dialect)
     if facts.quiet:
-        as_of = project.render_query(
-            "select {{ as_of_date(ref('fact_sales')) }}, (select max(as_of_date) from {{"
-            " ref('mart_rfm') }})",
-            ingest_date=facts.ingest_date,
-        )
         try:
-            wanted, built = warehouse.query(as_of)[0]
+            wanted = marts_as_of_date(warehouse, facts.ingest_date)
+            [(built,)] = warehouse.query("select max(as_of_date) from marts.mart_rfm")
         except Exception:  # no marts yet (a first run): build them
             log.info("Marts: not built yet", exc_info=True)
             wanted, built = None, None
@@ -170,6 +223,30 @@ def marts(settings: PipelineSettings, facts: RunFacts) -> list[dict]:
             log.info("Marts: %s, and they measure from %s already; kept", NO_NEW_DATA, built)
             return []
     return transform(settings, facts, layers=("marts",))
+
+
+def lineage_docs(settings: PipelineSettings, facts: RunFacts) -> str:
+    """Build dbt's lineage site (models, sources, columns, tests and their graph) as one
+    self-contained page and publish it at ``DBT_DOCS_URI`` (a folder, or S3). A quiet day
+    changed no model, table or column, so a site already published still stands."""
+    from olist_pipeline import static_sites
+
+    uri = settings.dbt_docs_uri
+    location = static_sites.location(uri)
+    if facts.quiet and not uri.startswith("s3://") and Path(location).exists():
+        log.info("Lineage site: %s; %s still stands", NO_NEW_DATA, location)
+        return location
+    project = dbt_project(settings, connections.warehouse(settings))
+    if uri.startswith("s3://"):
+        with tempfile.TemporaryDirectory(prefix="dbt-docs-") as folder:
+            project.generate_docs(Path(folder), ingest_date=facts.ingest_date)
+            static_sites.mirror_to_s3(
+                Path(folder), uri, static_sites.default_s3_client(connections.lake(settings))
+            )
+    else:
+        project.generate_docs(Path(uri.removeprefix("file://")), ingest_date=facts.ingest_date)
+    log.info("Lineage site: %s", location)
+    return location
 
 
 def star_schema_checks(settings: PipelineSettings, facts: RunFacts) -> dict:
@@ -213,11 +290,13 @@ def report(settings: PipelineSettings, facts: RunFacts) -> str:
     from olist_pipeline import static_sites
     from olist_pipeline.orchestration.report import format_summary, summarise, warehouse_summary
 
+    warehouse = connections.warehouse(settings)
     text = (
         f"ingest_date={facts.ingest_date}\n"
         f"{format_summary(summarise(connections.lake(settings), facts.ingest_date))}\n\n"
-        f"{warehouse_summary(connections.warehouse(settings), settings.sql_dir, facts.run_id)}"
+        f"{warehouse_summary(warehouse, settings.dbt_project_dir, facts.run_id)}"
         f"\n\nData Docs: {static_sites.location(settings.data_docs_uri)}"
+        f"\nLineage (dbt docs): {static_sites.location(settings.dbt_docs_uri)}"
     )
     log.info("Run summary:\n%s", text)
     return text

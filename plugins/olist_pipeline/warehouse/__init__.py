@@ -1,3 +1,3 @@
 """The warehouse: the ``Warehouse`` protocol (``protocol``), its PostgreSQL (``postgres``) and
-Redshift (``redshift``) implementations, the run audit (``audit``) and the SQL models
-(``sql_models``, run by ``transform``)."""
+Redshift (``redshift``) implementations, the run audit (``audit``) and the runner of the dbt
+project in ``sql/`` that builds the models (``dbt``)."""

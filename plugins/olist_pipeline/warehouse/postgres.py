@@ -51,9 +51,9 @@ class PostgresWarehouse:
                 else:
                     conn.execute(statement)
 
-    def maintain(self, relation: str) -> None:
-        """Reclaim the rows a model's delete + insert left dead and refresh the planner's
-        statistics, so the next model reading ``relation`` plans for its real size."""
+    def _vacuum(self, relation: str) -> None:
+        """Reclaim the rows a load's delete + insert left dead and refresh the planner's
+        statistics, so the models reading ``relation`` plan for its real size."""
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True) as conn:  # vacuum runs outside one
@@ -108,7 +108,7 @@ class PostgresWarehouse:
                     f"{table}: read {rows} rows, the manifest says {manifest.rows}; nothing loaded"
                 )
             conn.commit()
-        self.maintain(load_table_name(table))
+        self._vacuum(load_table_name(table))
         return LoadResult(table, manifest.ingest_date, rows)
 
 

@@ -93,7 +93,7 @@ Script = Sequence[str | Statement]
 class Warehouse(Protocol):
     """The warehouse the pipeline loads and models: PostgreSQL locally, Redshift in AWS."""
 
-    dialect: str  # "postgres" or "redshift": the SQL models' variant
+    dialect: str  # "postgres" or "redshift"
 
     def create_schemas(self) -> None:
         """Create the warehouse's schemas when missing."""
@@ -106,6 +106,3 @@ class Warehouse(Protocol):
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """The rows of one query, its ``%(name)s`` placeholders bound to ``params``."""
-
-    def maintain(self, relation: str) -> None:
-        """Reclaim dead rows and refresh statistics after a model rewrote ``relation``."""

@@ -1,13 +1,13 @@
 """The production warehouse: Amazon Redshift, reached through the Redshift Data API.
 
 ``RedshiftWarehouse`` implements the ``Warehouse`` protocol (``protocol.py``), as
-``PostgresWarehouse`` does, so the task bodies and the SQL models run unchanged against either;
-only ``dialect`` differs. The Data API suits MWAA: calls are HTTPS requests
-signed with the task's AWS credentials, so there is no driver, no network path to the cluster's
-port and no database password in Airflow. Its ``BatchExecuteStatement`` runs a list of
-statements as one transaction, which is exactly ``run_script``'s promise. Calls are
-asynchronous: each returns a statement id that is polled with ``DescribeStatement`` until it
-finishes, fails or is aborted.
+``PostgresWarehouse`` does, so the task bodies run unchanged against either; only ``dialect``
+differs (the dbt models reach Redshift through dbt-redshift, not through this class). The Data
+API suits MWAA: calls are HTTPS requests signed with the task's AWS credentials, so there is
+no driver, no network path to the cluster's port and no database password in Airflow. Its
+``BatchExecuteStatement`` runs a list of statements as one transaction, which is exactly
+``run_script``'s promise. Calls are asynchronous: each returns a statement id that is polled
+with ``DescribeStatement`` until it finishes, fails or is aborted.
 
 Loading a partition uses Redshift's own bulk path, ``COPY ... FORMAT AS PARQUET`` from S3, in
 place of streaming rows through the client. COPY reads the files a *Redshift manifest* names,
@@ -322,10 +322,6 @@ class RedshiftWarehouse:
         or none. Parameters are written in as literals (``inline_parameters``)."""
         if statements:
             self._run_batch([s if isinstance(s, str) else inline_parameters(s) for s in statements])
-
-    def maintain(self, relation: str) -> None:
-        """Nothing to do: Redshift vacuums deleted rows and refreshes statistics on its own
-        (automatic vacuum delete and analyze), in the background."""
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple]:
         """Rows of ``sql`` as tuples of Python values; ``params`` as for psycopg (a dict for

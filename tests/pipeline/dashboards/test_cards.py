@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from olist_pipeline.dashboards import definitions, geometry
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DASHBOARDS_DIR = REPO_ROOT / "dashboards"
-SQL_DIR = REPO_ROOT / "sql"
 INGEST_DATE = "2018-02-01"
 UF_CODES = {
     "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA",
@@ -66,7 +64,7 @@ def warehouse(warehouse_builder):
 
 def card_result(warehouse, dashboards, card_id: str, **filter_values) -> list[dict]:
     card = find_card(dashboards, card_id)
-    query = dashboards.query_sql(card.query, "postgres", SQL_DIR)
+    query = dashboards.query_sql(card.query)
     sql, parameters = definitions.card_sql(card, query, filter_values=filter_values)
     with psycopg.connect(warehouse.url) as conn:
         cursor = conn.execute(sql, parameters)
@@ -102,23 +100,52 @@ def test_the_seven_dashboards_load_in_order(dashboards):
 
 
 @pytest.mark.parametrize("dialect", ["postgres", "redshift"])
-def test_every_card_renders_and_parses_for_both_warehouses(dashboards, dialect):
+def test_every_card_parses_for_both_warehouses(dashboards, dialect):
     for dashboard in dashboards.dashboards:
         for card in dashboard.cards:
-            query = dashboards.query_sql(card.query, dialect, SQL_DIR)
+            query = dashboards.query_sql(card.query)
             assert "{{" not in query and "{%" not in query, card.id
             sqlglot.parse_one(definitions.card_sql(card, query)[0], read=dialect)
         for dataset in definitions.site_datasets(dashboard.cards):
-            query = dashboards.query_sql(dataset.query, dialect, SQL_DIR)
+            query = dashboards.query_sql(dataset.query)
             sqlglot.parse_one(definitions.dataset_sql(dataset, query), read=dialect)
 
 
-def test_business_cards_read_the_marts_only():
-    """Business users see the marts: no card's query reads the star schema directly."""
-    for query in sorted((DASHBOARDS_DIR / "queries").glob("*.sql")):
-        read = set(re.findall(r"""ref\(\s*["']([a-z_]+)["']\s*\)""", query.read_text()))
-        assert read, query.name
-        assert all(name.startswith("mart_") for name in read), (query.name, read)
+def test_business_cards_read_the_marts_only(dashboards):
+    """Business users see the marts: no card's query reads the star schema directly, and every
+    relation is named with its schema (the warehouse's published names, on both engines)."""
+    for name in dashboards.queries:
+        parsed = sqlglot.parse_one(dashboards.query_sql(name), read="redshift")
+        ctes = {cte.alias for cte in parsed.find_all(sqlglot.exp.CTE)}
+        tables = [t for t in parsed.find_all(sqlglot.exp.Table) if t.name not in ctes]
+        assert tables, name
+        read = {(table.db, table.name) for table in tables}
+        assert all(s == "marts" and t.startswith("mart_") for s, t in read), (name, read)
+
+
+def test_a_query_is_sent_without_its_header_comment(tmp_path):
+    folder = write_definitions(tmp_path / "dashboards", VALID)
+    (folder / "queries" / "orders_monthly.sql").write_text(
+        "-- Orders per month: 100% of them.\n--\n\nselect orders\n-- kept\nfrom marts.x;\n"
+    )
+    assert definitions.load(folder).query_sql("orders_monthly") == (
+        "select orders\n-- kept\nfrom marts.x"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'select orders from {{ ref("mart_orders_monthly") }}',
+        "{% if true %}select 1 as orders{% endif %}",
+        "{# a note #}\nselect 1 as orders",
+    ],
+)
+def test_a_templated_query_is_refused(tmp_path, text):
+    folder = write_definitions(tmp_path / "dashboards", VALID)
+    (folder / "queries" / "orders_monthly.sql").write_text(text)
+    with pytest.raises(definitions.DefinitionError, match=r"orders_monthly\.sql: queries are"):
+        definitions.load(folder)
 
 
 def test_every_card_runs_on_the_local_warehouse_with_every_filter(warehouse, dashboards):
@@ -130,14 +157,14 @@ def test_every_card_runs_on_the_local_warehouse_with_every_filter(warehouse, das
     }
     for dashboard in dashboards.dashboards:
         for card in dashboard.cards:
-            query = dashboards.query_sql(card.query, "postgres", SQL_DIR)
+            query = dashboards.query_sql(card.query)
             for values in ({}, filter_values):
                 sql, parameters = definitions.card_sql(card, query, filter_values=values)
                 with psycopg.connect(warehouse.url) as conn:
                     cursor = conn.execute(sql, parameters)
                     assert tuple(c.name for c in cursor.description) == card.output_columns
         for dataset in definitions.site_datasets(dashboard.cards):
-            query = dashboards.query_sql(dataset.query, "postgres", SQL_DIR)
+            query = dashboards.query_sql(dataset.query)
             with psycopg.connect(warehouse.url) as conn:
                 cursor = conn.execute(definitions.dataset_sql(dataset, query))
                 assert tuple(c.name for c in cursor.description) == dataset.columns
@@ -258,7 +285,7 @@ def test_top_categories_are_sorted_by_revenue(warehouse, dashboards):
 
 def test_metabase_sql_has_optional_clauses_for_the_mapped_filters(dashboards):
     card = find_card(dashboards, "trends_revenue")
-    query = dashboards.query_sql(card.query, "redshift", SQL_DIR)
+    query = dashboards.query_sql(card.query)
     sql, parameters = definitions.card_sql(card, query, metabase=True)
     assert parameters == {}
     assert "[[and purchase_month >= {{date_from}}]]" in sql

@@ -23,7 +23,6 @@ from olist_pipeline.dashboards import metabase
 from olist_pipeline.settings import MissingSetting
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-SQL_DIR = REPO_ROOT / "sql"
 REAL_DASHBOARDS = REPO_ROOT / "dashboards"
 ADMIN, PASSWORD = "admin@example.com", "correct horse battery staple"
 WAREHOUSE_PASSWORD = "warehouse-secret"
@@ -42,7 +41,7 @@ select
     coalesce(product_category, 'uncategorized') as product_category,
     gmv as revenue,
     orders
-from {{ ref("mart_revenue_daily") }}
+from marts.mart_revenue_daily
 """
 
 SALES = """\
@@ -163,7 +162,7 @@ def fake(environment, monkeypatch):
 
 def provision(folder: Path) -> metabase.ProvisionReport:
     settings = metabase.MetabaseSettings.from_env()
-    return metabase.provision(defs.load(folder), settings, SQL_DIR)
+    return metabase.provision(defs.load(folder), settings)
 
 
 def posted(fake: FakeMetabase, path: str, name: str) -> dict:
@@ -228,9 +227,7 @@ def test_a_question_gets_the_cards_sql_and_its_variables(fake, definitions_dir):
     card = posted(fake, "/api/card", "Revenue")
     definitions = defs.load(definitions_dir)
     (definition,) = [c for d in definitions.dashboards for c in d.cards if c.id == "sales_revenue"]
-    expected_sql, _ = defs.card_sql(
-        definition, definitions.query_sql("sales_daily", "postgres", SQL_DIR), metabase=True
-    )
+    expected_sql, _ = defs.card_sql(definition, definitions.query_sql("sales_daily"), metabase=True)
     query = card["dataset_query"]
     assert query["type"] == "native"
     assert query["database"] == fake.synced[0]
@@ -606,15 +603,10 @@ def any_definitions(request, definitions_dir) -> Path:
     return definitions_dir if request.param == "small" else REAL_DASHBOARDS
 
 
-def card_sqls(folder: Path, dialect: str) -> list[tuple[str, str]]:
+def card_sqls(folder: Path) -> list[tuple[str, str]]:
     definitions = defs.load(folder)
     return [
-        (
-            card.id,
-            defs.card_sql(card, definitions.query_sql(card.query, dialect, SQL_DIR), metabase=True)[
-                0
-            ],
-        )
+        (card.id, defs.card_sql(card, definitions.query_sql(card.query), metabase=True)[0])
         for dashboard in definitions.dashboards
         for card in dashboard.cards
     ]
@@ -622,7 +614,7 @@ def card_sqls(folder: Path, dialect: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("any_definitions", FOLDERS, indirect=True)
 def test_every_question_parses_as_redshift(any_definitions):
-    for card_id, sql in card_sqls(any_definitions, "redshift"):
+    for card_id, sql in card_sqls(any_definitions):
         for values in (None, LITERALS):
             try:
                 parsed = sqlglot.parse_one(resolve(sql, values), read="redshift")
@@ -636,7 +628,7 @@ def test_every_question_parses_as_redshift(any_definitions):
 def test_every_question_runs_on_the_postgres_warehouse(any_definitions, warehouse_builder):
     warehouse_builder.run("2018-10-18", small_shop())
     failures = []
-    for card_id, sql in card_sqls(any_definitions, "postgres"):
+    for card_id, sql in card_sqls(any_definitions):
         for values in (None, LITERALS):
             try:
                 warehouse_builder.rows(resolve(sql, values))

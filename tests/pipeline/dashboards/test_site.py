@@ -75,7 +75,7 @@ def definitions():
 
 @pytest.fixture(scope="module")
 def site(definitions, warehouse, tmp_path_factory):
-    return render(definitions, warehouse, SQL_DIR, tmp_path_factory.mktemp("site") / "site")
+    return render(definitions, warehouse, tmp_path_factory.mktemp("site") / "site")
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +208,13 @@ def test_each_page_embeds_its_cards_rows_and_filter_options(site, definitions, w
         "Computers Accessories",
     ]
     assert payload["as_of"] == "2018-08-28"
+    # the latest purchase's São Paulo day, of any order status: dim_time's day of fact_sales'
+    # largest purchase_date_key is that day, computed from the timestamps
+    ((latest_day,),) = warehouse.query(
+        "select max(cast(purchased_at at time zone 'America/Sao_Paulo' as date))"
+        " from core.fact_sales"
+    )
+    assert payload["as_of"] == latest_day.isoformat()
 
 
 # --- the pages in a browser -----------------------------------------------------------------
@@ -346,7 +353,7 @@ def test_the_browser_and_the_sql_give_the_same_cards(
         [[card.id for card in dashboard.cards], SELECTIONS],
     )
     for card, results in zip(dashboard.cards, browser_results, strict=True):
-        query_sql = definitions.query_sql(card.query, warehouse.dialect, SQL_DIR)
+        query_sql = definitions.query_sql(card.query)
         for selection, result in zip(SELECTIONS, results, strict=True):
             sql, parameters = card_sql(card, query_sql, filter_values=selection)
             expected = [[_value(v) for v in row] for row in warehouse.query(sql, parameters)]
@@ -482,7 +489,7 @@ def test_text_from_the_warehouse_stays_text(tmp_path, warehouse, watched):
         tmp_path / "definitions",
         f"select cast('{note}' as text) as note, cast(12.5 as numeric(5, 2)) as amount",
     )
-    summary = render(load(folder), warehouse, SQL_DIR, tmp_path / "site")
+    summary = render(load(folder), warehouse, tmp_path / "site")
     watched.open(summary.pages[0].as_uri())
     assert watched.page.locator("#card-notes_table tbody td").all_text_contents() == [
         note,
@@ -495,20 +502,20 @@ def test_text_from_the_warehouse_stays_text(tmp_path, warehouse, watched):
 def test_a_failing_card_leaves_the_previous_site_as_it_was(tmp_path, warehouse):
     out = tmp_path / "site"
     good = _definitions_folder(tmp_path / "good", "select 'a' as note, 1 as amount")
-    render(load(good), warehouse, SQL_DIR, out)
+    render(load(good), warehouse, out)
     before = _contents(out)
     bad = _definitions_folder(tmp_path / "bad", "select note, amount from marts.no_such_mart")
     with pytest.raises(psycopg.errors.UndefinedTable):
-        render(load(bad), warehouse, SQL_DIR, out)
+        render(load(bad), warehouse, out)
     assert _contents(out) == before
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bad", "good", "site"]
     # nor does it replace a folder that holds something else than a site
     with pytest.raises(FileExistsError):
-        render(load(good), warehouse, SQL_DIR, good)
+        render(load(good), warehouse, good)
     assert (good / "notes.yml").is_file()
     # a later good render replaces the site whole
     (good / "queries" / "notes.sql").write_text("select 'b' as note, 2 as amount", "utf-8")
-    render(load(good), warehouse, SQL_DIR, out)
+    render(load(good), warehouse, out)
     (dataset,) = _payload(out / "notes.html")["datasets"].values()
     assert dataset["rows"] == [["b", 2]]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bad", "good", "site"]

@@ -4,8 +4,10 @@ summaries."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -70,6 +72,10 @@ def test_the_latest_ingest_date_is_the_newest_raw_partition(lake):
 
 def _settings_for(monkeypatch, lake, warehouse_url=None):
     monkeypatch.setenv("LAKE_URI", lake.uri)
+    beside_lake = Path(lake.uri).parent
+    monkeypatch.setenv("DBT_WORK_DIR", str(beside_lake / "dbt"))
+    monkeypatch.setenv("DBT_ARTEFACTS_URI", str(beside_lake / "dbt_runs"))
+    monkeypatch.setenv("DBT_DOCS_URI", str(beside_lake / "dbt_docs"))
     if warehouse_url:
         monkeypatch.setenv("AIRFLOW_CONN_OLIST_WAREHOUSE", warehouse_url)
     monkeypatch.delenv("WAREHOUSE_CONN_ID", raising=False)
@@ -165,7 +171,7 @@ def test_marts_are_built_once_and_kept_on_quiet_days_after(
     settings = _settings_for(monkeypatch, warehouse_builder.lake, warehouse_url)
     # Not built yet: a day with data builds them, measuring from the day after the sale.
     built = marts(settings, facts_of("2018-09-03", rows_extracted=3))
-    assert "mart_rfm" in [run["model"] for run in built]
+    assert "mart_rfm" in [run["name"] for run in built]
     as_of = "select max(as_of_date) as day from marts.mart_rfm"
     assert str(warehouse_builder.rows(as_of)[0]["day"]) == "2018-09-03"
 
@@ -197,6 +203,11 @@ def test_a_quiet_day_skips_staging_and_core_once_the_warehouse_is_built(
     # Not built yet: even a quiet day builds the (empty) tables, so the marts can read them.
     quiet_day = facts_of("2018-09-03", rows_extracted=0)
     built = transform(settings, quiet_day, layers=("staging", "core"))
-    assert "fact_sales" in [run["model"] for run in built]
+    assert "fact_sales" in [run["name"] for run in built]
+    # dbt's artefacts of the run are kept with it
+    kept = settings.dbt_artefacts_uri + "/ingest_date=2018-09-03/run_id=manual__2018-09-03"
+    results = json.loads((Path(kept) / "staging-core" / "run_results.json").read_text())
+    assert {r["unique_id"] for r in results["results"]} >= {"model.olist_warehouse.fact_sales"}
+    assert (Path(kept) / "staging-core" / "manifest.json").exists()
 
     assert transform(settings, quiet_day, layers=("staging", "core")) == []

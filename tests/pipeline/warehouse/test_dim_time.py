@@ -1,4 +1,5 @@
-"""core.dim_time, the date dimension, built by sql/core/dim_time.sql on a real PostgreSQL.
+"""core.dim_time, the date dimension, built by dbt (sql/models/core/dim_time.sql) on a real
+PostgreSQL.
 
 Expected values come from Python (``date.isocalendar()``, ``dateutil.easter``), not from SQL,
 plus a few dates read off a calendar.
@@ -11,12 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import sqlglot
 from dateutil.easter import easter
 
 from config.postgres import ensure_database, resolve_database_url, with_database
+from olist_pipeline.warehouse.dbt import DbtProject, profile_env
 from olist_pipeline.warehouse.postgres import PostgresWarehouse
-from olist_pipeline.warehouse.sql_models import Project
 
 pytestmark = pytest.mark.integration
 
@@ -81,10 +81,24 @@ def add_orders(url: str, *purchased_at: str) -> None:
             )
 
 
-def build(url: str, ingest_date: str) -> None:
-    """Run the model's script in one transaction, as the pipeline does."""
-    statements = Project(SQL_DIR, "postgres").statements("dim_time", ingest_date=ingest_date)
-    PostgresWarehouse(url).run_script(statements)
+@pytest.fixture(scope="module")
+def dbt_project(tmp_path_factory) -> DbtProject:
+    """The dbt project on this module's database (parsed once for the module)."""
+    url = with_database(resolve_database_url(), DATABASE)
+    return DbtProject(
+        SQL_DIR,
+        env=profile_env(PostgresWarehouse(url)),
+        work_dir=tmp_path_factory.mktemp("dbt"),
+    )
+
+
+@pytest.fixture
+def build(dbt_project):
+    def build(url: str, ingest_date: str) -> None:
+        """Build the model (and run its tests) with dbt, as the pipeline does."""
+        dbt_project.build(["dim_time"], ingest_date=ingest_date)
+
+    return build
 
 
 def rows(url: str) -> list[tuple]:
@@ -127,7 +141,7 @@ def expected_holidays(years: range) -> dict[dt.date, str]:
     ],
 )
 def test_the_range_is_whole_years_from_the_first_purchase_to_the_forecast_horizon(
-    url, purchases, ingest_date, first_day, last_day
+    url, build, purchases, ingest_date, first_day, last_day
 ):
     add_orders(url, *purchases)
 
@@ -144,7 +158,7 @@ def test_the_range_is_whole_years_from_the_first_purchase_to_the_forecast_horizo
     )  # fmt: skip
 
 
-def test_every_day_has_its_calendar_parts(url):
+def test_every_day_has_its_calendar_parts(url, build):
     add_orders(url, *OLIST_PURCHASES)
 
     build(url, "2018-10-17")
@@ -169,7 +183,7 @@ def test_every_day_has_its_calendar_parts(url):
         )
 
 
-def test_iso_weeks_and_weekends_on_known_dates(url):
+def test_iso_weeks_and_weekends_on_known_dates(url, build):
     add_orders(url, *OLIST_PURCHASES)
 
     build(url, "2018-10-17")
@@ -183,7 +197,7 @@ def test_iso_weeks_and_weekends_on_known_dates(url):
     assert table[dt.date(2017, 11, 24)][5:7] == ("November", "2017-11")
 
 
-def test_holidays_follow_the_federal_calendar(url):
+def test_holidays_follow_the_federal_calendar(url, build):
     add_orders(url, *OLIST_PURCHASES)
 
     build(url, "2024-06-01")
@@ -214,7 +228,7 @@ def test_holidays_follow_the_federal_calendar(url):
     assert not table[dt.date(2018, 11, 20)][13]
 
 
-def test_good_friday_on_tiradentes_keeps_both_names(url):
+def test_good_friday_on_tiradentes_keeps_both_names(url, build):
     add_orders(url, "2000-04-10 15:00:00+00")  # Easter 2000 was April 23
 
     build(url, "2000-04-10")
@@ -223,7 +237,7 @@ def test_good_friday_on_tiradentes_keeps_both_names(url):
     assert day[13:] == (True, "Sexta-feira Santa / Tiradentes")
 
 
-def test_a_rerun_rebuilds_the_same_table(url):
+def test_a_rerun_rebuilds_the_same_table(url, build):
     add_orders(url, *OLIST_PURCHASES)
     build(url, "2018-10-17")
     first_run = rows(url)
@@ -235,10 +249,3 @@ def test_a_rerun_rebuilds_the_same_table(url):
     build(url, "2024-06-01")
     build(url, "2018-10-17")
     assert rows(url) == first_run
-
-
-def test_every_statement_parses_as_redshift():
-    statements = Project(SQL_DIR, "redshift").statements("dim_time", ingest_date="2018-10-17")
-    for statement in statements:
-        sqlglot.parse_one(statement, read="redshift")
-    assert any("diststyle all" in statement for statement in statements)

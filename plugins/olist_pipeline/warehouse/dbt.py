@@ -1,0 +1,298 @@
+"""Run the warehouse's dbt project (``sql/``): build a selection of models for one run, keep the
+run's artefacts, and generate the lineage site.
+
+dbt runs in this process (``dbtRunner``, dbt's programmatic entry point), so an Airflow task pays
+for the Python imports once and dbt's messages land in the task's log; ``DBT_EXECUTABLE`` runs a
+``dbt`` command instead (a separate virtualenv, as MWAA sometimes needs). Either way the project
+is parsed in a fixed target folder, so partial parsing makes every invocation after the first
+skip most of the parse, and each invocation's ``manifest.json`` and ``run_results.json`` are
+copied into the run's own folder afterwards.
+
+The profile (``sql/profiles.yml``) reads every connection value from the environment;
+``profile_env`` derives those values from the pipeline's warehouse, so dbt writes where the loads
+wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+LAYERS = ("staging", "core", "marts")
+ARTEFACTS = ("manifest.json", "run_results.json")
+# dbt's page asks for three addresses that do not exist before its scripts run (a favicon left
+# as a build-time placeholder, and Angular templates in plain src / xlink:href attributes): a
+# browser logs each as an error, and from disk as an unsafe file access. Angular's ng-src and
+# ng-attr- forms set the same attributes once the values are known.
+STATIC_PAGE_FIXES = (
+    ("href=\"${require('./assets/favicons/favicon.ico')}\"", 'href="data:,"'),
+    ('xlink:href="{{ getIcon(', 'ng-attr-xlink:href="{{ getIcon('),
+    ('src="{{ logo }}"', 'ng-src="{{ logo }}"'),
+)
+
+
+class DbtFailed(RuntimeError):
+    """A dbt invocation failed: a model or test failed, or dbt could not run at all."""
+
+
+@dataclass(frozen=True)
+class NodeRun:
+    """One model, test or unit test of a dbt invocation, from ``run_results.json``."""
+
+    name: str
+    resource_type: str
+    relation: str | None
+    status: str
+    seconds: float
+    rows_affected: int | None
+    message: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def profile_env(warehouse) -> dict[str, str]:
+    """The environment ``profiles.yml`` reads for ``warehouse``: its ``local`` target from a
+    PostgreSQL warehouse's URL, or the ``redshift`` target (whose host, database and user come
+    from the ``DBT_REDSHIFT_*`` variables of the deployment)."""
+    if warehouse.dialect == "redshift":
+        return {"DBT_TARGET": "redshift"}
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(warehouse.url)
+    return {
+        "DBT_TARGET": "local",
+        "DBT_PG_HOST": str(params.get("host") or "127.0.0.1"),
+        "DBT_PG_PORT": str(params.get("port") or 5432),
+        "DBT_PG_USER": str(params.get("user") or "postgres"),
+        "DBT_PG_PASSWORD": str(params.get("password") or ""),
+        "DBT_PG_DATABASE": str(params.get("dbname") or "postgres"),
+    }
+
+
+def model_names(project_dir: Path, layer: str) -> list[str]:
+    """The models of a layer, from the file names under ``models/<layer>/`` (one model per file,
+    named after its table; the layer is its schema). Reads no SQL, so parsing a DAG stays
+    cheap."""
+    if layer not in LAYERS:
+        raise ValueError(f"unknown layer {layer!r}; expected one of {LAYERS}")
+    return sorted(path.stem for path in (Path(project_dir) / "models" / layer).glob("*.sql"))
+
+
+def layer_selector(layers: Sequence[str]) -> list[str]:
+    """dbt's ``--select`` for whole layers (the folders under ``models/``)."""
+    unknown = set(layers) - set(LAYERS)
+    if unknown:
+        raise ValueError(f"no model layers {sorted(unknown)}; expected some of {LAYERS}")
+    return [f"path:models/{layer}" for layer in layers]
+
+
+class DbtProject:
+    """The dbt project in ``project_dir``, run against the warehouse that ``env`` describes.
+
+    ``work_dir`` holds dbt's target folder (its partial-parse state and compiled SQL) and logs,
+    kept between invocations; ``executable`` (a ``dbt`` command) runs dbt in a subprocess instead
+    of in this process.
+    """
+
+    def __init__(
+        self,
+        project_dir: Path,
+        *,
+        env: Mapping[str, str],
+        work_dir: Path,
+        executable: str | None = None,
+    ):
+        self.project_dir = Path(project_dir)
+        self.env = dict(env)
+        self.work_dir = Path(work_dir)
+        self.executable = executable
+        self._manifest = None  # parsed once per instance when dbt runs in this process
+
+    @property
+    def target_dir(self) -> Path:
+        return self.work_dir / "target"
+
+    def build(
+        self,
+        select: Sequence[str],
+        *,
+        ingest_date: date | str,
+        full_refresh: bool = False,
+        artefacts_dir: Path | None = None,
+    ) -> list[NodeRun]:
+        """``dbt build`` of ``select`` (models, then their data tests) for ``ingest_date``.
+
+        Unit tests (given rows in, expected rows out) check the models' SQL, not the day's data,
+        so a run leaves them out, as dbt advises for production; ``make test`` runs them with
+        ``dbt test`` (``unit_tests``).
+
+        Raises ``DbtFailed`` with dbt's messages for every failed model or test; the models that
+        did not fail keep what they built (each model is its own transaction), and dbt skips the
+        models downstream of a failure. ``artefacts_dir`` receives the invocation's manifest and
+        run results, whatever the outcome.
+        """
+        arguments = [
+            "build",
+            "--select",
+            *select,
+            "--vars",
+            _vars(ingest_date),
+        ]
+        if full_refresh:
+            arguments.append("--full-refresh")
+        arguments += ["--exclude-resource-type", "unit_test"]
+        started = time.perf_counter()
+        try:
+            self.invoke(arguments)
+        finally:
+            if artefacts_dir is not None:
+                self.keep_artefacts(artefacts_dir)
+        runs = self.node_runs()
+        log.info(
+            "dbt build %s: %d nodes in %.1f s",
+            " ".join(select),
+            len(runs),
+            time.perf_counter() - started,
+        )
+        return runs
+
+    def unit_tests(self, *, ingest_date: date | str) -> list[NodeRun]:
+        """``dbt test`` of every unit test (they need the models' upstream tables built)."""
+        self.invoke(["test", "--select", "resource_type:unit_test", "--vars", _vars(ingest_date)])
+        return self.node_runs()
+
+    def invoke(self, arguments: Sequence[str]) -> None:
+        """Run one dbt command; raise ``DbtFailed`` naming what failed and why."""
+        arguments = [*arguments, "--project-dir", str(self.project_dir)]
+        arguments += ["--profiles-dir", str(self.project_dir)]
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            **self.env,
+            "DBT_TARGET_PATH": str(self.target_dir),
+            "DBT_LOG_PATH": str(self.work_dir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        if self.executable:
+            completed = subprocess.run(
+                [self.executable, *arguments], env={**os.environ, **env}, check=False
+            )
+            succeeded, error = completed.returncode == 0, None
+        else:
+            succeeded, error = self._invoke_in_process(arguments, env)
+        if not succeeded:
+            failures = [
+                f"{run.resource_type} {run.name}: {run.status}: {run.message}"
+                for run in self.node_runs()
+                if run.status in ("error", "fail", "runtime error")
+            ]
+            reason = "\n".join(failures) or (str(error) if error else "see dbt's log above")
+            raise DbtFailed(f"dbt {arguments[0]} failed:\n{reason}")
+
+    def _invoke_in_process(self, arguments: list[str], env: dict[str, str]):
+        """dbt in this process, on a manifest parsed once: later invocations (another day's
+        ``--vars`` included, which would make dbt parse the whole project again) reuse it."""
+        from dbt.cli.main import dbtRunner
+
+        with _environment(env):
+            if self._manifest is None:
+                parse_arguments = ["parse", *arguments[arguments.index("--project-dir") :]]
+                if "--vars" in arguments:
+                    at = arguments.index("--vars")
+                    parse_arguments += arguments[at : at + 2]
+                parsed = dbtRunner().invoke(parse_arguments)
+                if not parsed.success:
+                    return False, parsed.exception
+                self._manifest = parsed.result
+            result = dbtRunner(manifest=self._manifest).invoke(list(arguments))
+        return result.success, result.exception
+
+    def node_runs(self) -> list[NodeRun]:
+        """What the last invocation ran, from its ``run_results.json``."""
+        path = self.target_dir / "run_results.json"
+        if not path.exists():
+            return []
+        results = json.loads(path.read_text())["results"]
+        manifest = self._manifest_nodes()
+        runs = []
+        for result in results:
+            node = manifest.get(result["unique_id"], {})
+            relation = node.get("relation_name")
+            runs.append(
+                NodeRun(
+                    name=node.get("name", result["unique_id"].rsplit(".", 1)[-1]),
+                    resource_type=node.get("resource_type", result["unique_id"].split(".")[0]),
+                    relation=relation.replace('"', "") if relation else None,
+                    status=str(result["status"]),
+                    seconds=round(float(result.get("execution_time") or 0), 3),
+                    rows_affected=(result.get("adapter_response") or {}).get("rows_affected"),
+                    message=result.get("message"),
+                )
+            )
+        return runs
+
+    def keep_artefacts(self, folder: Path) -> list[Path]:
+        """Copy the last invocation's manifest and run results into ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        kept = []
+        for name in ARTEFACTS:
+            source = self.target_dir / name
+            if source.exists():
+                kept.append(Path(shutil.copy2(source, folder / name)))
+        return kept
+
+    def generate_docs(self, out_dir: Path, *, ingest_date: date | str | None = None) -> Path:
+        """Build the lineage site as one self-contained page, ``out_dir/index.html`` (dbt's
+        ``docs generate --static``: the manifest and catalog inlined, so it opens from disk
+        and from S3 with no server). ``ingest_date``: the run's, so dbt reuses the parse of
+        the run's build."""
+        arguments = ["docs", "generate", "--static"]
+        if ingest_date is not None:
+            arguments += ["--vars", _vars(ingest_date)]
+        self.invoke(arguments)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        page = out_dir / "index.html"
+        text = (self.target_dir / "static_index.html").read_text(encoding="utf-8")
+        for broken, fixed in STATIC_PAGE_FIXES:
+            text = text.replace(broken, fixed)
+        page.write_text(text, encoding="utf-8")
+        return page
+
+    def _manifest_nodes(self) -> dict:
+        path = self.target_dir / "manifest.json"
+        if not path.exists():
+            return {}
+        manifest = json.loads(path.read_text())
+        return {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+
+
+def _vars(ingest_date: date | str) -> str:
+    """dbt's ``--vars`` for a run: its ingest date (``sql/macros/run.sql``)."""
+    return json.dumps({"ingest_date": date.fromisoformat(str(ingest_date)).isoformat()})
+
+
+@contextlib.contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of an in-process dbt invocation (dbt's
+    ``env_var()`` reads ``os.environ``), then restore them."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -1,0 +1,216 @@
+"""The dbt project (sql/): every model compiles for both targets and parses as their SQL; the
+configuration picks each adapter's strategy and Redshift's keys; failures are named.
+
+No Redshift runs in the tests, so a Redshift-only branch of a model (convert_timezone,
+json_extract_path_text, dateadd, ...) would otherwise first meet a parser in production. Each
+model is compiled by dbt for the ``redshift`` and ``local`` (PostgreSQL) targets, both as a first
+build and as an incremental run (a copy of the project whose ``is_incremental()`` answers from a
+variable, so no warehouse has to exist), and the compiled SQL is parsed by two independent parsers
+for Redshift (sqlglot and sqlfluff), and by sqlglot for PostgreSQL. The model list comes from
+the files under ``sql/models/``, so a model added later is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlfluff
+import sqlglot
+from sqlfluff.api.simple import APIParsingError
+from sqlfluff.core import FluffConfig
+from sqlglot import exp
+
+from olist_pipeline.warehouse.dbt import LAYERS, DbtFailed, DbtProject, model_names, profile_env
+from olist_pipeline.warehouse.postgres import PostgresWarehouse
+
+SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
+INGEST_DATE = "2024-03-01"
+MODELS = [(layer, name) for layer in LAYERS for name in model_names(SQL_DIR, layer)]
+MODEL_PARAMS = [pytest.param(layer, name, id=f"{layer}/{name}") for layer, name in MODELS]
+# Connection values that are never used: compiling opens no connection here.
+OFFLINE_ENV = {
+    "DBT_PG_DATABASE": "warehouse",
+    "DBT_REDSHIFT_HOST": "warehouse.example.invalid",
+    "DBT_REDSHIFT_CLUSTER_ID": "olist",
+    "DBT_REDSHIFT_USER": "dbt",
+}
+TARGETS = {"redshift": "redshift", "local": "postgres"}  # dbt target -> SQL dialect
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory) -> dict[tuple[str, bool], dict]:
+    """{(target, incremental): {"models": {name: sql}, "manifest": manifest}} for both targets
+    and both kinds of run, compiled without a warehouse."""
+    project_dir = tmp_path_factory.mktemp("dbt") / "sql"
+    shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
+    (project_dir / "macros" / "is_incremental.sql").write_text(
+        '{% macro is_incremental() %}{{ return(var("compile_incremental")) }}{% endmacro %}\n'
+    )
+    results = {}
+    for target in TARGETS:
+        for incremental in (False, True):
+            work_dir = tmp_path_factory.mktemp(f"{target}-{incremental}")
+            project = DbtProject(
+                project_dir, env={**OFFLINE_ENV, "DBT_TARGET": target}, work_dir=work_dir
+            )
+            variables = {"ingest_date": INGEST_DATE, "compile_incremental": incremental}
+            project.invoke(
+                [
+                    *("compile", "--no-introspect", "--no-populate-cache"),
+                    *("--select", "path:models", "--vars", json.dumps(variables)),
+                ]
+            )
+            folder = project.target_dir / "compiled" / "olist_warehouse" / "models"
+            results[target, incremental] = {
+                "models": {path.stem: path.read_text() for path in sorted(folder.glob("*/*.sql"))},
+                "manifest": json.loads((project.target_dir / "manifest.json").read_text()),
+            }
+    return results
+
+
+def _numbered(sql: str) -> str:
+    return "\n".join(f"{n:4} | {line}" for n, line in enumerate(sql.splitlines(), start=1))
+
+
+def _sql(compiled, target: str, incremental: bool, name: str) -> str:
+    models = compiled[target, incremental]["models"]
+    assert name in models, f"{name} did not compile for {target}"
+    return models[name]
+
+
+def _assert_sqlglot_parses(sql: str, dialect: str, label: str) -> None:
+    """The model parses with sqlglot's ``dialect`` reader into a query.
+
+    sqlglot falls back to an opaque ``Command`` for text it does not understand instead of
+    raising, so a fallback counts as a failure."""
+    try:
+        parsed = sqlglot.parse_one(sql, read=dialect)
+    except sqlglot.errors.ParseError as error:
+        pytest.fail(f"{label} does not parse: {error}\n{_numbered(sql)}")
+    if isinstance(parsed, exp.Command):
+        pytest.fail(f"{label}: sqlglot does not understand it\n{_numbered(sql)}")
+
+
+@pytest.mark.parametrize("incremental", [False, True], ids=["first-build", "incremental"])
+@pytest.mark.parametrize(("layer", "name"), MODEL_PARAMS)
+def test_a_model_parses_as_the_sql_of_each_target_for_sqlglot(compiled, layer, name, incremental):
+    for target, dialect in TARGETS.items():
+        label = f"models/{layer}/{name}.sql ({target}, incremental={incremental})"
+        _assert_sqlglot_parses(_sql(compiled, target, incremental, name), dialect, label)
+
+
+@pytest.mark.parametrize(("layer", "name"), MODEL_PARAMS)
+def test_a_model_parses_as_redshift_sql_for_sqlfluff(compiled, layer, name):
+    # The compiled text, as is: no templater and no repository configuration, only the dialect.
+    # A model whose first build and incremental run compile alike is parsed once (sqlfluff's
+    # parse of a long model takes seconds).
+    config = FluffConfig(overrides={"dialect": "redshift", "templater": "raw"})
+    for sql in {_sql(compiled, "redshift", incremental, name) for incremental in (False, True)}:
+        try:
+            sqlfluff.parse(sql, config=config)
+        except APIParsingError as error:
+            pytest.fail(f"models/{layer}/{name}.sql (redshift) does not parse: {error}")
+
+
+def test_every_model_file_is_compiled_so_parametrises_the_tests_above(compiled):
+    """An empty or partial model list would make the tests above silently vanish."""
+    assert {layer for layer, _ in MODELS} == set(LAYERS)
+    for key, result in compiled.items():
+        assert sorted(result["models"]) == sorted(name for _, name in MODELS), key
+
+
+def test_the_targets_differ_only_where_the_warehouses_do(compiled):
+    redshift = _sql(compiled, "redshift", True, "fact_sales")
+    postgres = _sql(compiled, "local", True, "fact_sales")
+    assert "json_extract_path_text(natural_key, 'order_id')" in redshift
+    assert "(natural_key::json ->> 'order_id')" in postgres
+    assert "convert_timezone('America/Sao_Paulo'" in redshift
+    assert "convert_timezone" not in postgres
+    # the run's day, from the dbt variable
+    assert f"_ingest_date = '{INGEST_DATE}'" in postgres
+
+
+def test_an_incremental_run_reads_the_days_partition_a_first_build_everything(compiled):
+    first = _sql(compiled, "local", False, "dim_customer")
+    incremental = _sql(compiled, "local", True, "dim_customer")
+    assert "lake_customers" not in first and "lake_customers" in incremental
+
+
+def _node(compiled, target: str, name: str) -> dict:
+    nodes = compiled[target, False]["manifest"]["nodes"]
+    return next(n for n in nodes.values() if n["resource_type"] == "model" and n["name"] == name)
+
+
+def test_each_adapter_gets_its_strategy_and_redshift_its_keys(compiled):
+    redshift, postgres = (
+        _node(compiled, "redshift", "stg_orders"),
+        _node(compiled, "local", "stg_orders"),
+    )
+    assert redshift["config"]["incremental_strategy"] == "merge"
+    assert postgres["config"]["incremental_strategy"] == "delete+insert"
+    assert (redshift["config"]["dist"], redshift["config"]["sort"]) == ("order_id", ["order_id"])
+    assert _node(compiled, "redshift", "mart_rfm")["config"]["dist"] == "all"
+    # models land in the schemas their folders name, on every target
+    for target in TARGETS:
+        for layer, name in MODELS:
+            assert _node(compiled, target, name)["schema"] == layer
+
+
+def test_every_model_and_column_is_documented(compiled):
+    manifest = compiled["local", False]["manifest"]
+    for node in manifest["nodes"].values():
+        if node["resource_type"] != "model":
+            continue
+        assert node["description"].strip(), f"{node['name']} has no description"
+        assert node["columns"], f"{node['name']} documents no column"
+        for column in node["columns"].values():
+            assert column["description"].strip(), f"{node['name']}.{column['name']}"
+    for source in manifest["sources"].values():
+        assert source["description"].strip() and source["columns"], source["name"]
+
+
+def test_profile_env_follows_the_warehouse_url():
+    class Local:
+        dialect = "postgres"
+        url = "postgresql://olist:s%40cret@db.internal:5433/warehouse"
+
+    assert profile_env(Local()) == {
+        "DBT_TARGET": "local",
+        "DBT_PG_HOST": "db.internal",
+        "DBT_PG_PORT": "5433",
+        "DBT_PG_USER": "olist",
+        "DBT_PG_PASSWORD": "s@cret",
+        "DBT_PG_DATABASE": "warehouse",
+    }
+
+    class Redshift:
+        dialect = "redshift"
+
+    assert profile_env(Redshift()) == {"DBT_TARGET": "redshift"}
+
+
+def test_no_credential_is_written_in_the_profile():
+    profile = (SQL_DIR / "profiles.yml").read_text()
+    for line in profile.splitlines():
+        if line.strip().startswith(("password:", "user:", "host:")):
+            assert "env_var(" in line, line
+
+
+@pytest.mark.integration
+def test_a_failing_model_is_named_and_leaves_no_table(tmp_path, warehouse_url):
+    project_dir = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
+    (project_dir / "models" / "marts" / "mart_broken.sql").write_text("select 1 / 0 as ratio\n")
+    warehouse = PostgresWarehouse(warehouse_url)
+    warehouse.create_schemas()
+    project = DbtProject(project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work")
+    with pytest.raises(DbtFailed, match=r"(?s)model mart_broken: error: .*division by zero"):
+        project.build(["mart_broken"], ingest_date="2018-10-01", artefacts_dir=tmp_path / "run")
+    assert warehouse.query("select to_regclass('marts.mart_broken')") == [(None,)]
+    # the failed run's artefacts are kept with the run all the same
+    results = json.loads((tmp_path / "run" / "run_results.json").read_text())
+    assert [r["status"] for r in results["results"]] == ["error"]
+    assert (tmp_path / "run" / "manifest.json").exists()
