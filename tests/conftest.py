@@ -97,10 +97,11 @@ def lake(tmp_path: Path):
     return Lake.from_uri(str(tmp_path / "lake"))
 
 
-def _fresh_warehouse() -> Iterator[str]:
+def _fresh_warehouse(name: str) -> Iterator[str]:
     from config.postgres import ensure_database, resolve_database_url, with_database
 
-    url = with_database(resolve_database_url(), f"pipeline_test_warehouse_{uuid.uuid4().hex[:8]}")
+    url = with_database(resolve_database_url(), name)
+    _drop(url)  # what an interrupted session may have left
     ensure_database(url)
     try:
         yield url
@@ -110,14 +111,18 @@ def _fresh_warehouse() -> Iterator[str]:
 
 @pytest.fixture
 def warehouse_url() -> Iterator[str]:
-    """libpq URL of an empty warehouse database of the test's own; dropped afterwards."""
-    yield from _fresh_warehouse()
+    """libpq URL of an empty warehouse database of the test's own; dropped afterwards.
+
+    Every test's database has the same name, created afresh: dbt's parse of the project names
+    the database, so one name lets the tests share one parse (tests/support/warehouse_builder.py)
+    instead of paying dbt's full parse, seconds, in every test."""
+    yield from _fresh_warehouse("pipeline_test_warehouse")
 
 
 @pytest.fixture(scope="module")
 def module_warehouse_url() -> Iterator[str]:
     """An empty warehouse database that a whole module builds once and only reads."""
-    yield from _fresh_warehouse()
+    yield from _fresh_warehouse(f"pipeline_test_warehouse_{uuid.uuid4().hex[:8]}")
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@
   The day the marts measure from: the run's ingest date, or the day after the latest purchase
   when the data ends earlier (the Olist history ends in 2018; measured from today every
   customer would look lost). `fact_sales` is the fact's relation (the model's ref("fact_sales"),
-  so dbt knows the model reads it).
+  so dbt knows the model reads it). The marts task computes the same day to tell whether a quiet
+  day's marts are current (orchestration/tasks.py, marts_as_of_date; a test keeps them equal).
 -#}
 {% macro as_of_date(fact_sales) -%}
 (
@@ -20,7 +21,7 @@
 
 {#-
   Whether an order counts as a sale, from its status: every order unless it is 'canceled' or
-  'unavailable' (those sold nothing). The one definition the marts and dashboards use.
+  'unavailable' (those sold nothing). The one definition the marts use.
 -#}
 {% macro is_counted_order(order_status) -%}
 {{ order_status }} not in ('canceled', 'unavailable')

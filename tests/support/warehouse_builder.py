@@ -27,6 +27,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SQL_DIR = REPO_ROOT / "sql"
 
 
+_PROJECTS: dict[tuple, DbtProject] = {}
+
+
+def _shared_project(sql_dir: Path, env: dict[str, str]) -> DbtProject:
+    """One ``DbtProject`` per project and database for the whole session: it parses the project
+    once (the parse names the database), however many tests build a warehouse of that name."""
+    key = (str(sql_dir), tuple(sorted(env.items())))
+    if key not in _PROJECTS:
+        work_dir = Path(tempfile.mkdtemp(prefix="olist-dbt-"))
+        _PROJECTS[key] = DbtProject(sql_dir, env=env, work_dir=work_dir)
+    return _PROJECTS[key]
+
+
 def at(text: str) -> dt.datetime:
     """A UTC timestamp from ``'2017-11-24 10:00'``."""
     return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
@@ -44,10 +57,10 @@ class WarehouseBuilder:
         self.warehouse = warehouse
         self.lake = lake
         self.layers = layers
-        self.project = DbtProject(
-            sql_dir,
-            env=profile_env(warehouse),
-            work_dir=work_dir or Path(tempfile.mkdtemp(prefix="olist-dbt-")),
+        self.project = (
+            DbtProject(sql_dir, env=profile_env(warehouse), work_dir=work_dir)
+            if work_dir
+            else _shared_project(sql_dir, profile_env(warehouse))
         )
 
     def write_partitions(self, ingest_date: str, tables: dict[str, list[dict]]) -> None:

@@ -129,7 +129,6 @@ class DbtProject:
         select: Sequence[str],
         *,
         ingest_date: date | str,
-        full_refresh: bool = False,
         artefacts_dir: Path | None = None,
     ) -> list[NodeRun]:
         """``dbt build`` of ``select`` (models, then their data tests) for ``ingest_date``.
@@ -143,15 +142,7 @@ class DbtProject:
         models downstream of a failure. ``artefacts_dir`` receives the invocation's manifest and
         run results, whatever the outcome.
         """
-        arguments = [
-            "build",
-            "--select",
-            *select,
-            "--vars",
-            _vars(ingest_date),
-        ]
-        if full_refresh:
-            arguments.append("--full-refresh")
+        arguments = ["build", "--select", *select, "--vars", _vars(ingest_date)]
         arguments += ["--exclude-resource-type", "unit_test"]
         started = time.perf_counter()
         try:
@@ -178,6 +169,8 @@ class DbtProject:
         arguments = [*arguments, "--project-dir", str(self.project_dir)]
         arguments += ["--profiles-dir", str(self.project_dir)]
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        # what an earlier invocation ran must not be read as this one's
+        (self.target_dir / "run_results.json").unlink(missing_ok=True)
         env = {
             **self.env,
             "DBT_TARGET_PATH": str(self.target_dir),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -200,13 +201,18 @@ def test_no_credential_is_written_in_the_profile():
 
 
 @pytest.mark.integration
-def test_a_failing_model_is_named_and_leaves_no_table(tmp_path, warehouse_url):
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "dbt-command"])
+def test_a_failing_model_is_named_and_leaves_no_table(tmp_path, warehouse_url, in_process):
     project_dir = tmp_path / "sql"
     shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
     (project_dir / "models" / "marts" / "mart_broken.sql").write_text("select 1 / 0 as ratio\n")
     warehouse = PostgresWarehouse(warehouse_url)
     warehouse.create_schemas()
-    project = DbtProject(project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work")
+    # DBT_EXECUTABLE: dbt as a command (another virtualenv's, here this one's)
+    executable = None if in_process else str(Path(sys.executable).with_name("dbt"))
+    project = DbtProject(
+        project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work", executable=executable
+    )
     with pytest.raises(DbtFailed, match=r"(?s)model mart_broken: error: .*division by zero"):
         project.build(["mart_broken"], ingest_date="2018-10-01", artefacts_dir=tmp_path / "run")
     assert warehouse.query("select to_regclass('marts.mart_broken')") == [(None,)]
