@@ -12,6 +12,9 @@ LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
 # São Paulo dates are computed from UTC instants, and Parquet timestamps are written as the
 # microsecond UTC instants the raw zone and pyarrow readers use.
 RUNTIME_SETTINGS = {
+    # Spark 4 turns ANSI mode on by default, Spark 3.5 (AWS Glue 5) off: set, both runtimes
+    # cast, divide and overflow the same way.
+    "spark.sql.ansi.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",
     "spark.sql.parquet.compression.codec": "snappy",

@@ -75,6 +75,22 @@ def _middle(sorted_values: str) -> Column:
     return (lower + upper) / 2
 
 
+def _most_common(column: str) -> Column:
+    """The most common non-null value of ``column`` in a group, the lowest of the most common
+    on a tie (null for none): Spark 4's ``mode(column, deterministic=True)``, written with
+    functions Spark 3.5 (AWS Glue 5) has too, whose ``mode`` has no deterministic form. A
+    prefix's values are few and mostly equal, so counting each distinct value is cheap."""
+    values = F.sort_array(F.collect_list(column))
+    counted = F.transform(
+        F.array_distinct(values),
+        lambda value: F.struct(
+            (-F.size(F.filter(values, lambda other: other == value))).alias("rank"),
+            value.alias("value"),
+        ),
+    )
+    return F.array_min(counted)["value"]
+
+
 def collapse_geolocation(valid: DataFrame) -> DataFrame:
     """One row per zip prefix: the median point, the most common city and state, and how
     many rows were merged into it.
@@ -86,8 +102,8 @@ def collapse_geolocation(valid: DataFrame) -> DataFrame:
     merged = valid.groupBy("geolocation_zip_code_prefix").agg(
         F.sort_array(F.collect_list("geolocation_lat")).alias("_latitudes"),
         F.sort_array(F.collect_list("geolocation_lng")).alias("_longitudes"),
-        F.mode("geolocation_city", deterministic=True).alias("geolocation_city"),
-        F.mode("geolocation_state", deterministic=True).alias("geolocation_state"),
+        _most_common("geolocation_city").alias("geolocation_city"),
+        _most_common("geolocation_state").alias("geolocation_state"),
         F.count(F.lit(1)).alias("points"),
         F.max("updated_at").alias("updated_at"),
     )
@@ -257,8 +273,12 @@ def natural_key_json() -> Column:
         if table.name == "deleted_rows":
             continue
         types = {column.name: column.type for column in table.columns}
+        # try_cast as SQL: Column.try_cast is Spark 4 only, the SQL function is in 3.5 too
         parts = [
-            F.get_json_object("row_data", f"$.{name}").try_cast(spark_type(types[name])).alias(name)
+            F.expr(
+                f"try_cast(get_json_object(row_data, '$.{name}')"
+                f" as {spark_type(types[name]).simpleString()})"
+            ).alias(name)
             for name in table.key
         ]
         complete = F.lit(True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -194,6 +195,41 @@ def test_geolocation_collapses_to_one_median_point_per_zip_prefix(spark):
     [outside] = cleaning.rejected.collect()
     assert outside.geolocation_city == "new york"
     assert outside.reject_reason == "geolocation_lat 40.7 is outside -33.75..5.27"
+
+
+def test_the_most_common_value_is_the_lowest_on_a_tie(spark):
+    """The geolocation's city and state: the most common value, the lowest on a tie, null for
+    none, written with functions Spark 3.5 (Glue 5) has too."""
+    from olist_cleaning.transforms import _most_common
+
+    rows = [(1, "b"), (1, "a"), (1, "b"), (1, "a"), (1, None), (2, None), (3, "c")]
+    df = spark.createDataFrame(rows, "g int, v string")
+    assert sorted(df.groupBy("g").agg(_most_common("v").alias("v")).collect()) == [
+        (1, "a"),
+        (2, None),
+        (3, "c"),
+    ]
+
+
+def test_the_most_common_value_is_spark_4s_deterministic_mode(spark):
+    """The same as Spark 4's ``mode(..., deterministic=True)`` (which Spark 3.5 lacks), on
+    random groups with ties and nulls."""
+    import pyspark
+    from pyspark.sql import functions as F
+
+    from olist_cleaning.transforms import _most_common
+
+    if int(pyspark.__version__.split(".")[0]) < 4:
+        pytest.skip(f"mode(..., deterministic=True) is Spark 4's; this is {pyspark.__version__}")
+    generator = random.Random(7)
+    rows = [
+        (generator.randint(1, 200), generator.choice(["a", "b", "c", "são", "sao", None]))
+        for _ in range(3000)
+    ]
+    df = spark.createDataFrame(rows, "group_id int, value string")
+    expected = df.groupBy("group_id").agg(F.mode("value", deterministic=True).alias("value"))
+    actual = df.groupBy("group_id").agg(_most_common("value").alias("value"))
+    assert sorted(actual.collect()) == sorted(expected.collect())
 
 
 def test_order_rules_reject_unknown_statuses_and_missing_customers(spark):
