@@ -168,3 +168,26 @@ def spark():
     session.stop()
     # py4j logs from finalizers at interpreter exit, after pytest closed its log streams.
     logging.getLogger("py4j").setLevel(logging.WARNING)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright, for the pages' tests (the dashboard site,
+    the lineage site); offline: no background or component-update traffic."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    assert chromium, "no chromium on PATH: make test installs Debian's (apt-get install chromium)"
+    arguments = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=arguments)
+        yield browser
+        browser.close()

@@ -17,7 +17,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -41,13 +40,6 @@ DEFINITIONS = REPO_ROOT / "dashboards"
 SQL_DIR = REPO_ROOT / "sql"
 SCREENSHOTS = REPO_ROOT / "artifacts" / "dashboards"
 DASHBOARDS = [dashboard.id for dashboard in load(DEFINITIONS).dashboards]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 VIEWPORT = {"width": 1440, "height": 900}
 # Selections the filter comparison runs for every card; a card ignores what it does not map.
 SELECTIONS = [
@@ -76,18 +68,6 @@ def definitions():
 @pytest.fixture(scope="module")
 def site(definitions, warehouse, tmp_path_factory):
     return render(definitions, warehouse, tmp_path_factory.mktemp("site") / "site")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "no chromium on PATH: make test installs Debian's (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Watched:

@@ -10,7 +10,6 @@ layer), then the site is generated once.
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 import time
@@ -24,7 +23,6 @@ from olist_pipeline.warehouse.postgres import PostgresWarehouse
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 FACT_SALES = "model.olist_warehouse.fact_sales"
 
 
@@ -41,18 +39,6 @@ def site(builder, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("dbt_docs")
     builder.project.generate_docs(folder, ingest_date="2018-10-01")
     return folder
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    assert chromium, "no chromium on PATH: make test installs Debian's (apt-get install chromium)"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open_lineage(browser, index_url: str) -> tuple[list[str], list[str], list[str]]:
