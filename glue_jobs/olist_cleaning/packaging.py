@@ -9,6 +9,7 @@ are sorted and dated 1980-01-01, so the same sources give the same bytes.
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -49,3 +50,14 @@ def build_extra_py_files(folder: Path) -> Path:
             entry.external_attr = 0o644 << 16
             bundle.writestr(entry, path.read_bytes())
     return archive
+
+
+def write_job_files(folder: Path) -> tuple[Path, Path]:
+    """The entrypoint script and the zip side by side in ``folder``, as Glue gets them (script
+    location and ``--extra-py-files``); their paths.
+
+    The script is submitted from a copy, never from ``glue_jobs/``: Python puts the script's
+    folder first on ``sys.path``, and the package beside it there would stand in for a module
+    missing from the zip."""
+    script = Path(shutil.copyfile(ENTRYPOINT, Path(folder) / ENTRYPOINT.name))
+    return script, build_extra_py_files(folder)

@@ -53,7 +53,7 @@ def local_session(
         "spark.driver.memory": driver_memory,
         "spark.driver.extraJavaOptions": LOCAL_JAVA_OPTIONS,
         "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
-        "spark.hadoop.parquet.enable.summary-metadata": "false",
+        "spark.hadoop.parquet.summary.metadata.level": "NONE",
     }
     for name, value in settings.items():
         builder = builder.config(name, value)

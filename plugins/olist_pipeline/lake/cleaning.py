@@ -70,13 +70,16 @@ def run_in_process(lake: Lake, arguments: JobArguments, *, spark_master: str) ->
 
 
 def spark_submit_command(
-    py_files: Path, arguments: JobArguments, *, spark_master: str
+    script: Path,
+    py_files: Path,
+    arguments: JobArguments,
+    *,
+    spark_master: str,
+    spark_submit: Path | None = None,
 ) -> list[str]:
-    """The venv's ``spark-submit`` running the Glue script unchanged."""
-    from olist_cleaning.packaging import ENTRYPOINT
-
+    """``spark-submit`` (this venv's unless given) running the Glue script unchanged."""
     return [
-        str(Path(sys.executable).parent / "spark-submit"),
+        str(spark_submit or Path(sys.executable).parent / "spark-submit"),
         "--master",
         spark_master,
         "--driver-memory",
@@ -90,7 +93,7 @@ def spark_submit_command(
         "spark.log.level=WARN",
         "--py-files",
         str(py_files),
-        str(ENTRYPOINT),
+        str(script),
         *arguments.argv(),
     ]
 
@@ -99,12 +102,11 @@ def run_with_spark_submit(
     lake: Lake, arguments: JobArguments, *, spark_master: str
 ) -> dict[str, dict]:
     """Run the Glue script through ``spark-submit``; raise with its output's tail on failure."""
-    from olist_cleaning.packaging import build_extra_py_files
+    from olist_cleaning.packaging import write_job_files
 
     with tempfile.TemporaryDirectory(prefix="olist-clean-") as folder:
-        command = spark_submit_command(
-            build_extra_py_files(Path(folder)), arguments, spark_master=spark_master
-        )
+        script, py_files = write_job_files(Path(folder))
+        command = spark_submit_command(script, py_files, arguments, spark_master=spark_master)
         # The Python workers must be this interpreter (pyarrow, the project's packages).
         env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
         env.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
