@@ -3,6 +3,11 @@
 Local defaults make ``make demo`` work with nothing set. With ``PIPELINE_ENV=production`` (MWAA)
 the settings without a safe default must be given, and a missing one fails with a message that
 names it. ``.env.example`` lists every variable.
+
+MWAA takes no environment variables of its own: a deployment sets the settings as Airflow
+configuration options of the ``olist`` section (``olist.lake_uri``), which MWAA hands to every
+Airflow process as ``AIRFLOW__OLIST__LAKE_URI``; ``from_env`` adopts them under their plain
+names. ``deploy/mwaa_settings.json`` lists what a deployment sets.
 """
 
 from __future__ import annotations
@@ -13,10 +18,21 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLEAN_RUNNERS = ("local", "spark-submit", "glue")
+DEPLOYED_OPTION_PREFIX = "AIRFLOW__OLIST__"
 
 
 class MissingSetting(RuntimeError):
     pass
+
+
+def adopt_deployed_options(environ: dict[str, str] | None = None) -> None:
+    """Set each ``AIRFLOW__OLIST__<NAME>`` (an ``olist.<name>`` configuration option of the
+    deployment) as ``<NAME>`` where ``<NAME>`` is not set, for this code and for what it starts
+    (dbt reads its profile's ``DBT_REDSHIFT_*`` from the environment)."""
+    environ = os.environ if environ is None else environ
+    for key, value in list(environ.items()):
+        if key.startswith(DEPLOYED_OPTION_PREFIX):
+            environ.setdefault(key.removeprefix(DEPLOYED_OPTION_PREFIX), value)
 
 
 def _get(name: str, local_default: str, *, production: bool) -> str:
@@ -53,6 +69,7 @@ class PipelineSettings:
 
     @classmethod
     def from_env(cls) -> PipelineSettings:
+        adopt_deployed_options()
         environment = os.environ.get("PIPELINE_ENV", "local").strip() or "local"
         production = environment == "production"
         lake_uri = _get("LAKE_URI", str(REPO_ROOT / "data" / "lake"), production=production)
@@ -73,7 +90,9 @@ class PipelineSettings:
             aws_conn_id=_get("AWS_CONN_ID", "aws_default", production=False),
             clean_runner=clean_runner,
             spark_master=_get("SPARK_MASTER", "local[2]", production=False),
-            glue_job_name=_get("GLUE_JOB_NAME", "olist-clean", production=False),
+            glue_job_name=_get(
+                "GLUE_JOB_NAME", "olist-clean", production=production and clean_runner == "glue"
+            ),
             expectations_dir=Path(
                 _get("EXPECTATIONS_DIR", str(REPO_ROOT / "expectations"), production=False)
             ),
