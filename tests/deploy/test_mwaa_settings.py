@@ -5,6 +5,7 @@ in it or set aside with a reason, and docs/deploy.md names each."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -42,15 +43,21 @@ def names_read_by_the_code() -> set[str]:
 
 
 @pytest.fixture
-def deployed_environment(monkeypatch):
+def deployed_environment():
     """This process's environment as MWAA's: only the deployment's options, none of the names
-    the pipeline reads set directly."""
+    the pipeline reads set directly. Restored afterwards as a whole: ``from_env`` sets the
+    adopted names in ``os.environ`` itself, behind monkeypatch's back."""
+    saved = dict(os.environ)
     for name in names_read_by_the_code() | {"PIPELINE_ENV"}:
-        monkeypatch.delenv(name, raising=False)
+        os.environ.pop(name, None)
     for name, value in PIPELINE_OPTIONS.items():
         example = "s3://olist-lake-dev/olist" if name == "LAKE_URI" else value
-        monkeypatch.setenv(f"{DEPLOYED_OPTION_PREFIX}{name}", example)
-    return monkeypatch
+        os.environ[f"{DEPLOYED_OPTION_PREFIX}{name}"] = example
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def test_the_pipeline_runs_in_production_from_the_deployed_options(deployed_environment):
@@ -65,7 +72,7 @@ def test_the_pipeline_runs_in_production_from_the_deployed_options(deployed_envi
 
 @pytest.mark.parametrize("name", ["LAKE_URI", "GLUE_JOB_NAME"])
 def test_a_deployment_without_a_required_option_fails_naming_it(deployed_environment, name):
-    deployed_environment.delenv(f"{DEPLOYED_OPTION_PREFIX}{name}")
+    del os.environ[f"{DEPLOYED_OPTION_PREFIX}{name}"]
     with pytest.raises(MissingSetting, match=name):
         PipelineSettings.from_env()
 
