@@ -123,7 +123,7 @@ glue-vocabulary: install ## Write the shop's vocabularies into the cleaning job 
 	@cd django_project && $(PY) -m core.glue_vocabulary
 
 package: install ## Write the MWAA and Glue bundles into dist/, byte for byte the same for a commit
-	@$(PY) -m deploy.package
+	@PYTHONPATH=$(CURDIR)/plugins $(PY) -m deploy.package
 
 # The browser tests drive Debian's Chromium; installed once, as root, when it is missing.
 chromium:

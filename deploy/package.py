@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
 import tomllib
 import zipfile
@@ -302,9 +300,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m deploy.package", description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="default: dist/")
     arguments = parser.parse_args(argv)
-    if importlib.util.find_spec("olist_pipeline") is None:
-        # The Glue zip ships modules of the pipeline package: make it importable from plugins/.
-        sys.path.insert(0, str(REPO_ROOT / "plugins"))
     listing = build(arguments.out)
     size = sum(entry["size"] for entry in listing["files"])
     print(f"Wrote {len(listing['files'])} files ({size:,} bytes) to {arguments.out.resolve()}:")
