@@ -65,10 +65,12 @@ class Declaration:
     name: str
     body: Block
 
+    root: Path = TERRAFORM_DIR
+
     @property
     def folder(self) -> str:
         """The module or environment folder, e.g. ``modules/lake`` or ``envs/dev``."""
-        return self.path.parent.relative_to(TERRAFORM_DIR).as_posix()
+        return self.path.parent.relative_to(self.root).as_posix()
 
     @property
     def address(self) -> str:
@@ -94,14 +96,16 @@ def declarations(root: Path = TERRAFORM_DIR) -> Iterator[Declaration]:
             for typed in document.get(kind, []):
                 for type_name, named in typed.items():
                     for name, body in named.items():
-                        yield Declaration(path, kind, type_name, name, body)
+                        yield Declaration(path, kind, type_name, name, body, root)
         for named in document.get("module", []):
             for name, body in named.items():
-                yield Declaration(path, "module", "", name, body)
+                yield Declaration(path, "module", "", name, body, root)
 
 
-def of_type(type_name: str, kind: str = "resource") -> list[Declaration]:
-    return [d for d in declarations() if d.kind == kind and d.type == type_name]
+def of_type(
+    type_name: str, kind: str = "resource", root: Path = TERRAFORM_DIR
+) -> list[Declaration]:
+    return [d for d in declarations(root) if d.kind == kind and d.type == type_name]
 
 
 def blocks(body: Block, name: str) -> list[Block]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from support.terraform import (
@@ -33,27 +34,23 @@ def exceptions() -> dict:
     return json.loads(EXCEPTIONS_FILE.read_text())
 
 
-def _documents() -> dict[tuple[str, str], object]:
-    return {(d.folder, d.name): d for d in of_type("aws_iam_policy_document", "data")}
+def _documents(root: Path = TERRAFORM_DIR) -> dict[tuple[str, str], object]:
+    return {(d.folder, d.name): d for d in of_type("aws_iam_policy_document", "data", root)}
 
 
-def _key_policy_documents() -> set[tuple[str, str]]:
+def _key_policy_documents(root: Path) -> set[tuple[str, str]]:
     """The policy documents used as KMS key policies: there, Resource "*" means this key."""
     found = set()
-    for d in of_type("aws_kms_key") + of_type("aws_kms_key_policy"):
+    for d in of_type("aws_kms_key", root=root) + of_type("aws_kms_key_policy", root=root):
         if match := POLICY_DOCUMENT.match(str(d.body.get("policy", ""))):
             found.add((d.folder, match.group(1)))
     return found
 
 
-def _is_wildcard_action(action: str) -> bool:
-    return "*" in action
-
-
-def _allowed_statements() -> list[tuple[str, str, dict]]:
+def _allowed_statements(root: Path) -> list[tuple[str, str, dict]]:
     """(folder, document, statement) for every Allow statement of every policy document."""
     found = []
-    for (folder, name), d in _documents().items():
+    for (folder, name), d in _documents(root).items():
         for statement in blocks(d.body, "statement"):
             if statement.get("effect", "Allow") == "Allow":
                 found.append((folder, name, statement))
@@ -82,24 +79,24 @@ def test_every_statement_has_a_sid():
     assert not missing
 
 
-def test_no_wildcard_resource_account_or_action_outside_the_allowlist(exceptions):
+def _wildcard_problems(root: Path, exceptions: dict) -> tuple[list[str], set]:
+    """Statements granting a wildcard that the allowlist does not name; the entries used."""
     allowed = {(e["module"], e["policy"], e["sid"]): e for e in exceptions["statements"]}
-    key_policies = _key_policy_documents()
+    key_policies = _key_policy_documents(root)
     problems, used = [], set()
-    for folder, name, statement in _allowed_statements():
+    for folder, name, statement in _allowed_statements(root):
         module = folder.removeprefix("modules/")
         sid = statement.get("sid", "")
         actions = as_list(statement.get("actions", []))
         resources = as_list(statement.get("resources", []))
+        wildcard_actions = [a for a in actions if "*" in a]
         if statement.get("not_actions") or statement.get("not_resources"):
             problems.append(f"{module} {name} {sid}: NotAction/NotResource in an Allow")
         if (folder, name) in key_policies:
             # Resource "*" is the key itself; only the account root's statement may say kms:*.
-            wildcard_actions = [a for a in actions if _is_wildcard_action(a)]
             if wildcard_actions and sid != exceptions["key_policies"]["root_statement_sid"]:
                 problems.append(f"{module} {name} {sid}: {wildcard_actions}")
             continue
-        wildcard_actions = [a for a in actions if _is_wildcard_action(a)]
         star_resource = "*" in resources or any(ANY_ACCOUNT_ARN.match(r) for r in resources)
         if not (wildcard_actions or star_resource):
             continue
@@ -108,12 +105,19 @@ def test_no_wildcard_resource_account_or_action_outside_the_allowlist(exceptions
             problems.append(f"{module} {name} {sid}: actions {actions} on {resources}")
             continue
         used.add((module, name, sid))
-        if sorted(actions) != sorted(entry["actions"]) or sorted(resources) != sorted(
-            entry["resources"]
+        if (sorted(actions), sorted(resources)) != (
+            sorted(entry["actions"]),
+            sorted(entry["resources"]),
         ):
             problems.append(f"{module} {name} {sid}: differs from its allowlist entry")
+    return problems, used
+
+
+def test_no_wildcard_resource_account_or_action_outside_the_allowlist(exceptions):
+    problems, used = _wildcard_problems(TERRAFORM_DIR, exceptions)
     assert not problems, "wildcards outside terraform/iam_exceptions.json:\n" + "\n".join(problems)
-    assert used == set(allowed), f"stale allowlist entries: {set(allowed) - used}"
+    allowed = {(e["module"], e["policy"], e["sid"]) for e in exceptions["statements"]}
+    assert used == allowed, f"stale allowlist entries: {allowed - used}"
 
 
 def test_every_exception_says_why(exceptions):
@@ -125,24 +129,40 @@ def test_every_exception_says_why(exceptions):
 def test_key_policies_let_the_account_root_administer_the_key(exceptions):
     root_sid = exceptions["key_policies"]["root_statement_sid"]
     documents = _documents()
-    for folder, name in _key_policy_documents():
+    for folder, name in _key_policy_documents(TERRAFORM_DIR):
         sids = [s.get("sid") for s in blocks(documents[(folder, name)].body, "statement")]
         assert root_sid in sids, f"{folder} {name}"
 
 
+def _world_ingress(root: Path) -> list[str]:
+    """Ingress rules open to the internet other than the load balancer's HTTPS, and inline rules."""
+    problems = []
+    for d in of_type("aws_vpc_security_group_ingress_rule", root=root):
+        if d.body.get("cidr_ipv4") not in WORLD and d.body.get("cidr_ipv6") not in WORLD:
+            continue
+        ports = (d.body.get("from_port"), d.body.get("to_port"), d.body.get("ip_protocol"))
+        on_the_balancer = "aws_security_group.alb." in str(d.body.get("security_group_id"))
+        if d.folder != "modules/shop_service" or not on_the_balancer or ports != (443, 443, "tcp"):
+            problems.append(f"{d.address}: {ports} from the internet")
+    # Rules live in their own resources, where this check sees them, never inline.
+    for d in of_type("aws_security_group", root=root):
+        if {"ingress", "egress"} & d.body.keys():
+            problems.append(f"{d.address}: inline rules")
+    problems += [
+        f"{d.address}: use aws_vpc_security_group_*_rule"
+        for d in of_type("aws_security_group_rule", root=root)
+    ]
+    return problems
+
+
 def test_only_the_load_balancer_accepts_the_internet_and_only_on_443():
-    open_rules = []
-    for d in of_type("aws_vpc_security_group_ingress_rule"):
-        if d.body.get("cidr_ipv4") in WORLD or d.body.get("cidr_ipv6") in WORLD:
-            open_rules.append(d)
+    assert not _world_ingress(TERRAFORM_DIR)
+    open_rules = [
+        d
+        for d in of_type("aws_vpc_security_group_ingress_rule")
+        if d.body.get("cidr_ipv4") == "0.0.0.0/0"
+    ]
     assert [d.folder for d in open_rules] == ["modules/shop_service"]
-    for d in open_rules:
-        assert (d.body["from_port"], d.body["to_port"], d.body["ip_protocol"]) == (443, 443, "tcp")
-        assert "aws_security_group.alb." in d.body["security_group_id"], d.address
-    # Rules live in their own resources, where this test sees them, never inline.
-    for d in of_type("aws_security_group"):
-        assert not {"ingress", "egress"} & d.body.keys(), d.address
-    assert not of_type("aws_security_group_rule"), "use aws_vpc_security_group_*_rule"
 
 
 def test_no_database_is_publicly_accessible():
@@ -166,7 +186,7 @@ SECRET_PATTERNS = [
 
 
 def test_no_secret_value_in_terraform_files():
-    files = tf_files() + sorted(TERRAFORM_DIR.rglob("*.tfvars"))
+    files = tf_files() + sorted(TERRAFORM_DIR.rglob("*.tfvars*"))
     assert files
     for path in files:
         text = path.read_text()
@@ -223,3 +243,71 @@ def test_every_checkov_skip_gives_its_reason():
             )
     assert not list(TERRAFORM_DIR.rglob(".checkov.y*ml")), "skips belong next to the resource"
     assert found
+
+
+VIOLATIONS = """
+data "aws_iam_policy_document" "role" {
+  statement {
+    sid       = "Everything"
+    actions   = ["s3:*"]
+    resources = ["arn:aws:s3:::bucket/*"]
+  }
+  statement {
+    sid       = "AnyResource"
+    actions   = ["glue:StartJobRun"]
+    resources = ["*"]
+  }
+  statement {
+    sid       = "OtherAccounts"
+    actions   = ["sqs:SendMessage"]
+    resources = ["arn:aws:sqs:sa-east-1:*:queue"]
+  }
+  statement {
+    sid       = "Fine"
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::bucket/key"]
+  }
+  statement {
+    sid       = "DenyIsFine"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_security_group" "db" {
+  name = "db"
+  ingress {
+    from_port   = 5432
+    to_port     = 5432
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "ssh" {
+  security_group_id = aws_security_group.db.id
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 22
+  to_port           = 22
+}
+"""
+
+
+def test_the_rules_catch_what_they_forbid(tmp_path, exceptions):
+    """The checks above, run on a module that breaks each rule once, report each break."""
+    module = tmp_path / "modules" / "careless"
+    module.mkdir(parents=True)
+    (module / "main.tf").write_text(VIOLATIONS)
+    problems, used = _wildcard_problems(tmp_path, exceptions)
+    assert [p.split(":")[0] for p in problems] == [
+        "careless role Everything",
+        "careless role AnyResource",
+        "careless role OtherAccounts",
+    ]
+    assert not used
+    assert sorted(p.split(": ")[1] for p in _world_ingress(tmp_path)) == [
+        "aws_security_group.db",
+        "aws_vpc_security_group_ingress_rule.ssh",
+    ]
