@@ -52,6 +52,12 @@ data "aws_iam_policy_document" "state_key" {
   }
 }
 
+# The environments find the key by this alias (their GitHub plan role may use it).
+resource "aws_kms_alias" "state" {
+  name          = "alias/olist-terraform-state"
+  target_key_id = aws_kms_key.state.key_id
+}
+
 resource "aws_s3_bucket" "state" {
   #checkov:skip=CKV_AWS_144:State is rebuilt from the infrastructure, not replicated to a second region
   #checkov:skip=CKV2_AWS_62:Nothing reacts to state writes; event notifications would have no consumer

@@ -31,6 +31,7 @@ MODULES = (
     "mwaa",
     "shop_service",
     "secrets",
+    "github_oidc",
 )
 
 

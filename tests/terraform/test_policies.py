@@ -120,8 +120,24 @@ def test_no_wildcard_resource_account_or_action_outside_the_allowlist(exceptions
     assert used == allowed, f"stale allowlist entries: {allowed - used}"
 
 
+def test_aws_managed_policies_only_from_the_allowlist(exceptions):
+    """An attachment names either a policy of this code or, allowlisted, an AWS managed one."""
+    allowed = {(e["module"], e["attachment"], e["policy"]) for e in exceptions["managed_policies"]}
+    attached, unclear = set(), []
+    for d in declarations():
+        for arn in as_list(d.body.get("policy_arn", [])) + as_list(
+            d.body.get("managed_policy_arns", [])
+        ):
+            if match := re.fullmatch(r"arn:\$\{[^}]+\}:iam::aws:policy/(\w+)", str(arn)):
+                attached.add((d.folder.removeprefix("modules/"), d.name, match.group(1)))
+            elif not re.fullmatch(r"\$\{aws_iam_policy\.\w+\.arn\}", str(arn)):
+                unclear.append(f"{d.address}: {arn}")
+    assert not unclear, "write a policy here or an AWS managed policy's ARN in full"
+    assert attached == allowed
+
+
 def test_every_exception_says_why(exceptions):
-    for entry in exceptions["statements"]:
+    for entry in exceptions["statements"] + exceptions["managed_policies"]:
         assert len(entry["reason"]) > 30, entry
     assert len(exceptions["key_policies"]["reason"]) > 30
 

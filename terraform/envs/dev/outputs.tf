@@ -84,6 +84,31 @@ output "ecr_repository_url" {
   value       = module.shop_service.ecr_repository_url
 }
 
+output "shop_service_name" {
+  description = "The shop's ECS service, which the deploy rolls to each new task definition revision."
+  value       = module.shop_service.shop_service_name
+}
+
+output "shop_task_definition_family" {
+  description = "The shop's task definition family; the deploy registers a revision per release."
+  value       = module.shop_service.shop_task_definition_family
+}
+
+output "ecs_cluster_name" {
+  description = "The ECS cluster of the shop and Metabase."
+  value       = module.shop_service.cluster_name
+}
+
+output "github_deploy_role_arn" {
+  description = "AWS_ROLE_ARN of the GitHub environment named after this one (apply, deploy)."
+  value       = module.github_oidc.deploy_role_arn
+}
+
+output "github_plan_role_arn" {
+  description = "AWS_ROLE_ARN of the GitHub environment <this one>-plan (plans on pull requests)."
+  value       = module.github_oidc.plan_role_arn
+}
+
 output "shop_migrate_task" {
   description = "What aws ecs run-task needs to run the shop's migrations before a new version serves."
   value       = module.shop_service.migrate

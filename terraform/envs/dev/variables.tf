@@ -21,5 +21,10 @@ variable "certificate_arn" {
 
 variable "shop_image_tag" {
   type        = string
-  description = "The tag of the shop image in this environment's ECR repository (the deploy pushes the commit's SHA)."
+  description = "The tag of the shop image in this environment's ECR repository that the service starts with (later releases are the deploy's: docs/cicd.md)."
+}
+
+variable "github_repository" {
+  type        = string
+  description = "The GitHub repository (owner/name) whose workflows may assume this environment's roles."
 }

@@ -6,6 +6,13 @@ locals {
   name = "olist-prod"
 }
 
+data "aws_caller_identity" "current" {}
+
+# terraform/bootstrap's state bucket and key, for the GitHub plan role.
+data "aws_kms_alias" "state" {
+  name = "alias/olist-terraform-state"
+}
+
 module "network" {
   source = "../../modules/network"
 
@@ -121,4 +128,14 @@ module "shop_service" {
   secrets_kms_key_arn              = module.secrets.kms_key_arn
   alb_logs_bucket_name             = module.lake.alb_logs_bucket_name
   deletion_protection              = true
+}
+
+module "github_oidc" {
+  source = "../../modules/github_oidc"
+
+  name              = local.name
+  environment       = "prod"
+  github_repository = var.github_repository
+  state_bucket_name = "olist-terraform-state-${data.aws_caller_identity.current.account_id}"
+  state_kms_key_arn = data.aws_kms_alias.state.target_key_arn
 }

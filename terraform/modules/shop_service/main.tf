@@ -536,6 +536,14 @@ resource "aws_ecs_service" "shop" {
     rollback = true
   }
 
+  # The deploy (deploy/release.sh) rolls the service to a new task definition revision per
+  # release, the image swapped for the commit's; Terraform's own revision (var.shop_image_tag)
+  # only starts the service. Terraform's later changes to the task definition reach the service
+  # with the next release, which copies the family's latest revision.
+  lifecycle {
+    ignore_changes = [task_definition]
+  }
+
   depends_on = [aws_lb_listener_rule.shop]
 }
 

@@ -70,7 +70,7 @@ variable "metabase_domain" {
 
 variable "shop_image_tag" {
   type        = string
-  description = "The tag of the shop image (the Dockerfile's shop target) in this module's ECR repository, the only one the execution role pulls from; the deploy pushes the commit's SHA."
+  description = "The tag of the shop image (the Dockerfile's shop target) in this module's ECR repository, the only one the execution role pulls from, that the service starts with; later releases are rolled out by the deploy, which Terraform leaves alone."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.shop_image_tag))
