@@ -33,6 +33,8 @@ MODULES = (
     "secrets",
     "github_oidc",
 )
+# Modules the modules above use, not composed by the environments themselves.
+BUILDING_BLOCKS = ("kms_key",)
 
 
 class Block(dict):

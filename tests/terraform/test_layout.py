@@ -9,6 +9,7 @@ import re
 
 import pytest
 from support.terraform import (
+    BUILDING_BLOCKS,
     ENVIRONMENTS,
     ENVS_DIR,
     MODULES,
@@ -21,12 +22,15 @@ from support.terraform import (
 
 from deploy.provider_schema import PROVIDER_VERSION
 
-FOLDERS = [MODULES_DIR / m for m in MODULES] + [ENVS_DIR / e for e in ENVIRONMENTS]
+FOLDERS = [MODULES_DIR / m for m in MODULES + BUILDING_BLOCKS] + [
+    ENVS_DIR / e for e in ENVIRONMENTS
+]
 
 
 def test_the_modules_are_the_platforms():
-    assert sorted(p.name for p in MODULES_DIR.iterdir() if p.is_dir()) == sorted(MODULES)
-    for module in MODULES:
+    folders = sorted(p.name for p in MODULES_DIR.iterdir() if p.is_dir())
+    assert folders == sorted(MODULES + BUILDING_BLOCKS)
+    for module in MODULES + BUILDING_BLOCKS:
         for name in ("main.tf", "variables.tf", "outputs.tf", "README.md"):
             assert (MODULES_DIR / module / name).is_file(), f"{module}/{name}"
 
@@ -96,7 +100,7 @@ def test_everything_is_tagged_with_the_environment_and_the_project(env):
 
 
 def test_modules_declare_no_provider_of_their_own():
-    for module in MODULES:
+    for module in MODULES + BUILDING_BLOCKS:
         for path in tf_files(MODULES_DIR / module):
             assert "provider" not in load(path), path
 

@@ -30,7 +30,6 @@ locals {
   log_group_prefix   = "/aws-glue/jobs/${local.job_name}"
   log_group_suffixes = ["error", "output"]
 
-  account_arn     = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
   logs_arn_prefix = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
   # This job's log groups only: the custom prefix, and the names Glue derives from a security
   # configuration ("<config>-role/<role>/..." and "logs-v2-<config>"), both named after the job.
@@ -46,59 +45,13 @@ locals {
 
 # --- KMS: the job's logs and bookmarks (S3 objects use the lake's key) -----------------------------
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "key" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_arn]
-    }
-  }
-
-  statement {
-    sid    = "GlueKeyCloudWatchLogsUse"
-    effect = "Allow"
-    actions = [
-      "kms:Decrypt",
-      "kms:DescribeKey",
-      "kms:Encrypt",
-      "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = local.job_log_group_arns
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: the Glue cleaning job's logs and bookmarks"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.kms.json
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${local.job_name}"
-  target_key_id = aws_kms_key.this.key_id
+  alias                = local.job_name
+  description          = "${var.name}: the Glue cleaning job's logs and bookmarks"
+  deletion_window_days = var.kms_deletion_window_days
+  log_group_arns       = local.job_log_group_arns
 }
 
 resource "aws_cloudwatch_log_group" "job" {
@@ -106,7 +59,7 @@ resource "aws_cloudwatch_log_group" "job" {
 
   name              = "${local.log_group_prefix}/${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 resource "aws_glue_security_configuration" "this" {
@@ -115,12 +68,12 @@ resource "aws_glue_security_configuration" "this" {
   encryption_configuration {
     cloudwatch_encryption {
       cloudwatch_encryption_mode = "SSE-KMS"
-      kms_key_arn                = aws_kms_key.this.arn
+      kms_key_arn                = module.key.arn
     }
 
     job_bookmarks_encryption {
       job_bookmarks_encryption_mode = "CSE-KMS"
-      kms_key_arn                   = aws_kms_key.this.arn
+      kms_key_arn                   = module.key.arn
     }
 
     # What the job writes lands in the lake: the lake's key, which the readers (MWAA, COPY)
@@ -255,7 +208,7 @@ data "aws_iam_policy_document" "job" {
     sid       = "UseJobKey"
     effect    = "Allow"
     actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.key.arn]
   }
 
   statement {

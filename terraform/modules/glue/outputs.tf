@@ -20,7 +20,7 @@ output "security_configuration_name" {
 
 output "kms_key_arn" {
   description = "ARN of the KMS key encrypting the job's logs and bookmarks."
-  value       = aws_kms_key.this.arn
+  value       = module.key.arn
 }
 
 output "log_group_names" {

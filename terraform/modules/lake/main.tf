@@ -7,9 +7,7 @@ terraform {
   }
 }
 
-data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
 
 # Only read in Regions opened before August 2022: the provider knows no ELB account for newer ones.
 data "aws_elb_service_account" "current" {
@@ -17,7 +15,6 @@ data "aws_elb_service_account" "current" {
 }
 
 locals {
-  partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
 
   # "<name>-<purpose>-<account id>": bucket names are global, the account id makes them unique.
@@ -38,35 +35,12 @@ locals {
 
 # --- KMS key for the lake, MWAA and artefacts buckets -----------------------
 
-data "aws_iam_policy_document" "lake_key" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only, as AWS requires for key policies.
+module "key" {
+  source = "../kms_key"
 
-  # The account administers the key; roles get to use it through their own IAM policies.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-}
-
-resource "aws_kms_key" "lake" {
-  description             = "${var.name}: lake, MWAA source and artefacts buckets"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.lake_key.json
-}
-
-resource "aws_kms_alias" "lake" {
-  name          = "alias/${var.name}-lake"
-  target_key_id = aws_kms_key.lake.key_id
+  alias                = "${var.name}-lake"
+  description          = "${var.name}: lake, MWAA source and artefacts buckets"
+  deletion_window_days = var.kms_deletion_window_days
 }
 
 # --- Buckets ----------------------------------------------------------------
@@ -239,7 +213,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.lake.arn
+      kms_master_key_id = module.key.arn
     }
   }
 }
@@ -252,7 +226,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "mwaa" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.lake.arn
+      kms_master_key_id = module.key.arn
     }
   }
 }
@@ -265,7 +239,7 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "artefacts" {
 
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.lake.arn
+      kms_master_key_id = module.key.arn
     }
   }
 }

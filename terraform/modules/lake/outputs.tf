@@ -1,6 +1,6 @@
 output "kms_key_arn" {
   description = "ARN of the KMS key that encrypts the lake, MWAA source and artefacts buckets."
-  value       = aws_kms_key.lake.arn
+  value       = module.key.arn
 }
 
 output "lake_bucket_name" {

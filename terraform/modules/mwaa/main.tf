@@ -58,60 +58,13 @@ data "aws_s3_object" "requirements" {
 
 # --- KMS key of the environment (metadata database, Celery queue, logs) -----
 
-data "aws_iam_policy_document" "key" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only; CloudWatch Logs is narrowed by the encryption context.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only, as AWS requires for key policies.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "key" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid    = "MwaaLogGroupEncryptionByCloudWatchLogs"
-    effect = "Allow"
-    actions = [
-      "kms:Encrypt",
-      "kms:Decrypt",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-      "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:DescribeKey",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    # Only for this environment's log groups.
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["${local.log_group_arn_prefix}*"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: MWAA environment (metadata database, Celery queue, logs)"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.key.json
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-mwaa"
-  target_key_id = aws_kms_key.this.key_id
+  alias                = "${var.name}-mwaa"
+  description          = "${var.name}: MWAA environment (metadata database, Celery queue, logs)"
+  deletion_window_days = var.kms_deletion_window_days
+  log_group_arns       = ["${local.log_group_arn_prefix}*"]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -119,7 +72,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
   name              = "airflow-${local.environment_name}-${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 # --- Security group ----------------------------------------------------------
@@ -302,7 +255,7 @@ data "aws_iam_policy_document" "execution" {
       "kms:Encrypt",
       "kms:GenerateDataKey",
     ]
-    resources = [aws_kms_key.this.arn]
+    resources = [module.key.arn]
 
     condition {
       test     = "StringEquals"
@@ -458,7 +411,7 @@ resource "aws_mwaa_environment" "this" {
   min_workers        = var.min_workers
   max_workers        = var.max_workers
   execution_role_arn = aws_iam_role.execution.arn
-  kms_key            = aws_kms_key.this.arn
+  kms_key            = module.key.arn
 
   source_bucket_arn              = var.source_bucket_arn
   dag_s3_path                    = "dags"

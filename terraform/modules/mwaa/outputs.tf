@@ -30,5 +30,5 @@ output "security_group_id" {
 
 output "kms_key_arn" {
   description = "ARN of the environment's KMS key."
-  value       = aws_kms_key.this.arn
+  value       = module.key.arn
 }

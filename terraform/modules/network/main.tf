@@ -205,66 +205,19 @@ resource "aws_vpc_endpoint" "interface" {
 
 # --- Flow logs --------------------------------------------------------------
 
-data "aws_iam_policy_document" "flow_logs_key" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only; CloudWatch Logs is narrowed by the encryption context.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only, as AWS requires for key policies.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "key" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid    = "FlowLogGroupEncryptionByCloudWatchLogs"
-    effect = "Allow"
-    actions = [
-      "kms:Encrypt",
-      "kms:Decrypt",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-      "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:DescribeKey",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    # Only for the flow log group of this VPC.
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.flow_log_group_arn]
-    }
-  }
-}
-
-resource "aws_kms_key" "flow_logs" {
-  description             = "${var.name}: VPC flow log group"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.flow_logs_key.json
-}
-
-resource "aws_kms_alias" "flow_logs" {
-  name          = "alias/${var.name}-flow-logs"
-  target_key_id = aws_kms_key.flow_logs.key_id
+  alias                = "${var.name}-flow-logs"
+  description          = "${var.name}: VPC flow log group"
+  deletion_window_days = var.kms_deletion_window_days
+  log_group_arns       = [local.flow_log_group_arn]
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
   name              = local.flow_log_group_name
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.flow_logs.arn
+  kms_key_id        = module.key.arn
 }
 
 data "aws_iam_policy_document" "flow_logs_trust" {

@@ -48,36 +48,12 @@ locals {
 
 # --- KMS key --------------------------------------------------------------------
 
-data "aws_iam_policy_document" "secrets_key" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only, as AWS requires for key policies.
+module "key" {
+  source = "../kms_key"
 
-  # The account administers the key; readers (MWAA, the ECS task execution role) are granted
-  # kms:Decrypt in their own IAM policies.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
-
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-}
-
-resource "aws_kms_key" "secrets" {
-  description             = "${var.name}: Secrets Manager entries"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.secrets_key.json
-}
-
-resource "aws_kms_alias" "secrets" {
-  name          = "alias/${var.name}-secrets"
-  target_key_id = aws_kms_key.secrets.key_id
+  alias                = "${var.name}-secrets"
+  description          = "${var.name}: Secrets Manager entries"
+  deletion_window_days = var.kms_deletion_window_days
 }
 
 # --- Secrets (no values: they are set outside Terraform) ---------------------------
@@ -88,7 +64,7 @@ resource "aws_secretsmanager_secret" "airflow_connection" {
 
   name                    = each.value.name
   description             = each.value.description
-  kms_key_id              = aws_kms_key.secrets.arn
+  kms_key_id              = module.key.arn
   recovery_window_in_days = var.recovery_window_days
 }
 
@@ -98,7 +74,7 @@ resource "aws_secretsmanager_secret" "shop" {
 
   name                    = each.value.name
   description             = each.value.description
-  kms_key_id              = aws_kms_key.secrets.arn
+  kms_key_id              = module.key.arn
   recovery_window_in_days = var.recovery_window_days
 }
 
@@ -106,6 +82,6 @@ resource "aws_secretsmanager_secret" "metabase_database_uri" {
   #checkov:skip=CKV2_AWS_57:Rotation is manual: the value is set outside Terraform and no rotation Lambda exists for it.
   name                    = local.metabase_database_uri.name
   description             = local.metabase_database_uri.description
-  kms_key_id              = aws_kms_key.secrets.arn
+  kms_key_id              = module.key.arn
   recovery_window_in_days = var.recovery_window_days
 }

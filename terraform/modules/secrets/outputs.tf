@@ -1,6 +1,6 @@
 output "kms_key_arn" {
   description = "ARN of the KMS key that encrypts the secrets (readers need kms:Decrypt on it)."
-  value       = aws_kms_key.secrets.arn
+  value       = module.key.arn
 }
 
 output "airflow_connections_secret_arns" {

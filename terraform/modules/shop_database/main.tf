@@ -16,7 +16,6 @@ locals {
   port       = 5432
   # "16.10" -> "postgres16"
   parameter_group_family = "postgres${split(".", var.engine_version)[0]}"
-  account_arn            = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
   logs_arn_prefix        = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
   # The log groups RDS exports to; created here so they carry the key and the retention.
   log_exports = ["postgresql", "upgrade"]
@@ -24,59 +23,13 @@ locals {
 
 # --- KMS: storage, Performance Insights, the master user secret and the log groups ---------------
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "key" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_arn]
-    }
-  }
-
-  statement {
-    sid    = "ShopDbKeyCloudWatchLogsUse"
-    effect = "Allow"
-    actions = [
-      "kms:Decrypt",
-      "kms:DescribeKey",
-      "kms:Encrypt",
-      "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["${local.logs_arn_prefix}:log-group:/aws/rds/instance/${local.identifier}/*"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: the shop database's storage, Performance Insights, master user secret and logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.kms.json
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${local.identifier}-db"
-  target_key_id = aws_kms_key.this.key_id
+  alias                = "${local.identifier}-db"
+  description          = "${var.name}: the shop database's storage, Performance Insights, master user secret and logs"
+  deletion_window_days = var.kms_deletion_window_days
+  log_group_arns       = ["${local.logs_arn_prefix}:log-group:/aws/rds/instance/${local.identifier}/*"]
 }
 
 # --- Network ---------------------------------------------------------------------------------------
@@ -147,7 +100,7 @@ resource "aws_cloudwatch_log_group" "exports" {
 
   name              = "/aws/rds/instance/${local.identifier}/${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 # --- Enhanced monitoring role ------------------------------------------------------------------------
@@ -217,13 +170,13 @@ resource "aws_db_instance" "this" {
 
   username                      = var.master_username
   manage_master_user_password   = true
-  master_user_secret_kms_key_id = aws_kms_key.this.arn
+  master_user_secret_kms_key_id = module.key.arn
 
   allocated_storage     = var.allocated_storage
   max_allocated_storage = var.max_allocated_storage
   storage_type          = "gp3"
   storage_encrypted     = true
-  kms_key_id            = aws_kms_key.this.arn
+  kms_key_id            = module.key.arn
 
   db_subnet_group_name   = aws_db_subnet_group.this.name
   vpc_security_group_ids = [aws_security_group.this.id]
@@ -247,7 +200,7 @@ resource "aws_db_instance" "this" {
   monitoring_interval                   = var.monitoring_interval
   monitoring_role_arn                   = var.monitoring_interval > 0 ? aws_iam_role.monitoring.arn : null
   performance_insights_enabled          = var.performance_insights
-  performance_insights_kms_key_id       = var.performance_insights ? aws_kms_key.this.arn : null
+  performance_insights_kms_key_id       = var.performance_insights ? module.key.arn : null
   performance_insights_retention_period = var.performance_insights ? 7 : null
 
   # RDS creates the export log groups itself if they are missing: create ours first.

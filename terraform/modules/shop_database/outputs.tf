@@ -40,5 +40,5 @@ output "instance_resource_id" {
 
 output "kms_key_arn" {
   description = "ARN of the KMS key encrypting the storage, Performance Insights, the master secret and the logs."
-  value       = aws_kms_key.this.arn
+  value       = module.key.arn
 }

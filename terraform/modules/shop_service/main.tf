@@ -49,60 +49,13 @@ locals {
 
 # --- KMS key (ECR repository, log groups) -------------------------------------
 
-data "aws_iam_policy_document" "key" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only; the account root must be able to administer it.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only; CloudWatch Logs is narrowed by the encryption context.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only, as AWS requires for key policies.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "key" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid    = "ServiceLogGroupEncryptionByCloudWatchLogs"
-    effect = "Allow"
-    actions = [
-      "kms:Encrypt",
-      "kms:Decrypt",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-      "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:DescribeKey",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${local.region}.amazonaws.com"]
-    }
-
-    # Only for this module's log groups.
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = values(local.log_group_arns)
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: shop service (ECR repository, ECS and WAF log groups)"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.key.json
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${var.name}-shop-service"
-  target_key_id = aws_kms_key.this.key_id
+  alias                = "${var.name}-shop-service"
+  description          = "${var.name}: shop service (ECR repository, ECS and WAF log groups)"
+  deletion_window_days = var.kms_deletion_window_days
+  log_group_arns       = values(local.log_group_arns)
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -110,7 +63,7 @@ resource "aws_cloudwatch_log_group" "this" {
 
   name              = each.value
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 # --- ECR repository of the shop image ----------------------------------------
@@ -126,7 +79,7 @@ resource "aws_ecr_repository" "shop" {
 
   encryption_configuration {
     encryption_type = "KMS"
-    kms_key         = aws_kms_key.this.arn
+    kms_key         = module.key.arn
   }
 }
 

@@ -75,7 +75,7 @@ output "shop_task_role_arn" {
 
 output "kms_key_arn" {
   description = "ARN of the module's KMS key (ECR repository and log groups)."
-  value       = aws_kms_key.this.arn
+  value       = module.key.arn
 }
 
 output "web_acl_arn" {

@@ -15,7 +15,6 @@ locals {
   namespace_name  = "${var.name}-warehouse"
   workgroup_name  = "${var.name}-warehouse"
   port            = 5439
-  account_arn     = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
   logs_arn_prefix = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}"
   # Redshift Serverless exports each log type to /aws/redshift/serverless/<type> (one group per
   # type and account/region); created here so they carry the key and the retention.
@@ -24,59 +23,13 @@ locals {
 
 # --- KMS: the namespace's data, its admin password secret and its log groups --------------------
 
-data "aws_iam_policy_document" "kms" {
-  #checkov:skip=CKV_AWS_109:A KMS key policy's Resource "*" means this key only.
-  #checkov:skip=CKV_AWS_111:A KMS key policy's Resource "*" means this key only.
-  #checkov:skip=CKV_AWS_356:A KMS key policy's Resource "*" means this key only.
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    effect    = "Allow"
-    actions   = ["kms:*"]
-    resources = ["*"]
+module "key" {
+  source = "../kms_key"
 
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_arn]
-    }
-  }
-
-  statement {
-    sid    = "WarehouseKeyCloudWatchLogsUse"
-    effect = "Allow"
-    actions = [
-      "kms:Decrypt",
-      "kms:DescribeKey",
-      "kms:Encrypt",
-      "kms:GenerateDataKey",
-      "kms:GenerateDataKeyWithoutPlaintext",
-      "kms:ReEncryptFrom",
-      "kms:ReEncryptTo",
-    ]
-    resources = ["*"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
-    }
-
-    condition {
-      test     = "ArnLike"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["${local.logs_arn_prefix}:log-group:/aws/redshift/serverless/*"]
-    }
-  }
-}
-
-resource "aws_kms_key" "this" {
-  description             = "${var.name}: the warehouse's data, admin password secret and logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = var.kms_deletion_window_days
-  policy                  = data.aws_iam_policy_document.kms.json
-}
-
-resource "aws_kms_alias" "this" {
-  name          = "alias/${local.namespace_name}"
-  target_key_id = aws_kms_key.this.key_id
+  alias                = local.namespace_name
+  description          = "${var.name}: the warehouse's data, admin password secret and logs"
+  deletion_window_days = var.kms_deletion_window_days
+  log_group_arns       = ["${local.logs_arn_prefix}:log-group:/aws/redshift/serverless/*"]
 }
 
 resource "aws_cloudwatch_log_group" "exports" {
@@ -84,7 +37,7 @@ resource "aws_cloudwatch_log_group" "exports" {
 
   name              = "/aws/redshift/serverless/${each.key}"
   retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
+  kms_key_id        = module.key.arn
 }
 
 # --- The COPY role: reads the lake's processed zone only ---------------------------------------------
@@ -198,11 +151,11 @@ resource "aws_vpc_security_group_egress_rule" "s3" {
 resource "aws_redshiftserverless_namespace" "this" {
   namespace_name = local.namespace_name
   db_name        = var.database_name
-  kms_key_id     = aws_kms_key.this.arn
+  kms_key_id     = module.key.arn
 
   admin_username                   = var.admin_username
   manage_admin_password            = true
-  admin_password_secret_kms_key_id = aws_kms_key.this.arn
+  admin_password_secret_kms_key_id = module.key.arn
 
   iam_roles            = [aws_iam_role.copy.arn]
   default_iam_role_arn = aws_iam_role.copy.arn

@@ -45,7 +45,7 @@ output "security_group_id" {
 
 output "kms_key_arn" {
   description = "ARN of the KMS key encrypting the namespace, its admin secret and its logs."
-  value       = aws_kms_key.this.arn
+  value       = module.key.arn
 }
 
 output "admin_password_secret_arn" {
