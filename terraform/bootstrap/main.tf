@@ -24,114 +24,26 @@ provider "aws" {
 }
 
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
 
-locals {
-  account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
+# The environments find the key by its alias (their GitHub plan role may use it).
+module "state_key" {
+  source = "../modules/kms_key"
+
+  alias                = "olist-terraform-state"
+  description          = "Terraform state of olist-${var.environment}"
+  deletion_window_days = 30
 }
 
-resource "aws_kms_key" "state" {
-  description             = "Terraform state of olist-${var.environment}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.state_key.json
-}
+# The state bucket: private, versioned, SSE-KMS with the key above, TLS-only; old state
+# versions expire after 90 days.
+module "state_bucket" {
+  #checkov:skip=CKV_AWS_18:Access to the state is logged by CloudTrail data events, not server access logs (this bucket only)
+  source = "../modules/s3_bucket"
 
-data "aws_iam_policy_document" "state_key" {
-  #checkov:skip=CKV_AWS_111:A key policy's Resource "*" is this key; the root statement is AWS's default key policy
-  #checkov:skip=CKV_AWS_356:A key policy's Resource "*" is this key, the only resource a key policy governs
-  #checkov:skip=CKV_AWS_109:Without the account root's statement the key could become unmanageable (AWS's default)
-  statement {
-    sid       = "AccountRootAdministersTheKey"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = [local.account_root]
-    }
-  }
-}
-
-# The environments find the key by this alias (their GitHub plan role may use it).
-resource "aws_kms_alias" "state" {
-  name          = "alias/olist-terraform-state"
-  target_key_id = aws_kms_key.state.key_id
-}
-
-resource "aws_s3_bucket" "state" {
-  #checkov:skip=CKV_AWS_144:State is rebuilt from the infrastructure, not replicated to a second region
-  #checkov:skip=CKV2_AWS_62:Nothing reacts to state writes; event notifications would have no consumer
-  #checkov:skip=CKV_AWS_18:Access to the state is logged by CloudTrail data events, not server access logs
-  bucket = "olist-terraform-state-${data.aws_caller_identity.current.account_id}"
-}
-
-resource "aws_s3_bucket_versioning" "state" {
-  bucket = aws_s3_bucket.state.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    bucket_key_enabled = true
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.state.arn
-    }
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "state" {
-  bucket                  = aws_s3_bucket.state.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "state" {
-  bucket = aws_s3_bucket.state.id
-  rule {
-    id     = "old-state-versions"
-    status = "Enabled"
-    filter {}
-    noncurrent_version_expiration {
-      noncurrent_days = 90
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 1
-    }
-  }
-}
-
-resource "aws_s3_bucket_policy" "state" {
-  bucket = aws_s3_bucket.state.id
-  policy = data.aws_iam_policy_document.state_bucket.json
-}
-
-data "aws_iam_policy_document" "state_bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  name                                   = "olist-terraform-state-${data.aws_caller_identity.current.account_id}"
+  kms_key_arn                            = module.state_key.arn
+  access_logs                            = null
+  lifecycle_rule_id                      = "old-state-versions"
+  noncurrent_version_expiration_days     = 90
+  abort_incomplete_multipart_upload_days = 1
 }

@@ -34,7 +34,7 @@ MODULES = (
     "github_oidc",
 )
 # Modules the modules above use, not composed by the environments themselves.
-BUILDING_BLOCKS = ("kms_key",)
+BUILDING_BLOCKS = ("kms_key", "s3_bucket")
 
 
 class Block(dict):

@@ -28,8 +28,8 @@ locals {
 
   # ALB access logs land under [<prefix>/]AWSLogs/<account id>/, whatever prefix the load balancer sets.
   alb_log_object_arns = [
-    "${aws_s3_bucket.alb_logs.arn}/AWSLogs/${local.account_id}/*",
-    "${aws_s3_bucket.alb_logs.arn}/*/AWSLogs/${local.account_id}/*",
+    "${module.alb_logs_bucket.arn}/AWSLogs/${local.account_id}/*",
+    "${module.alb_logs_bucket.arn}/*/AWSLogs/${local.account_id}/*",
   ]
 }
 
@@ -44,484 +44,90 @@ module "key" {
 }
 
 # --- Buckets ----------------------------------------------------------------
+# Each is a ../s3_bucket: private, versioned, encrypted, TLS-only, with a lifecycle configuration.
 
-resource "aws_s3_bucket" "lake" {
-  #checkov:skip=CKV_AWS_144:Single-Region platform; versioning protects the lake and raw/ can be re-extracted from the shop.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events: the DAG drives every step.
-  bucket        = local.bucket_names.lake
-  force_destroy = var.force_destroy
-}
+module "lake_bucket" {
+  source = "../s3_bucket"
 
-resource "aws_s3_bucket" "mwaa" {
-  #checkov:skip=CKV_AWS_144:Single-Region platform; the bucket only holds the bundle CI builds from git.
-  #checkov:skip=CKV2_AWS_62:MWAA polls its source bucket; nothing consumes S3 events.
-  bucket        = local.bucket_names.mwaa
-  force_destroy = var.force_destroy
-}
-
-resource "aws_s3_bucket" "artefacts" {
-  #checkov:skip=CKV_AWS_144:Single-Region platform; the bucket holds the Glue bundle CI builds from git and Glue's temporary files.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events from the Glue artefacts.
-  bucket        = local.bucket_names.artefacts
-  force_destroy = var.force_destroy
-}
-
-resource "aws_s3_bucket" "alb_logs" {
-  #checkov:skip=CKV_AWS_144:Single-Region platform; replicating load balancer access logs is not worth it.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events from the ALB access logs.
-  #checkov:skip=CKV_AWS_145:ALB access logging supports only SSE-S3, not SSE-KMS.
-  bucket        = local.bucket_names.alb_logs
-  force_destroy = var.force_destroy
-}
-
-resource "aws_s3_bucket" "access_logs" {
-  #checkov:skip=CKV_AWS_144:Single-Region platform; replicating S3 server access logs is not worth it.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes S3 events from the access logs.
-  #checkov:skip=CKV_AWS_145:S3 server access logging supports only SSE-S3 on the target bucket, not SSE-KMS.
-  bucket        = local.bucket_names.access_logs
-  force_destroy = var.force_destroy
-}
-
-# --- Settings every bucket shares ---------------------------------------------
-
-resource "aws_s3_bucket_public_access_block" "lake" {
-  bucket                  = aws_s3_bucket.lake.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_public_access_block" "mwaa" {
-  bucket                  = aws_s3_bucket.mwaa.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_public_access_block" "artefacts" {
-  bucket                  = aws_s3_bucket.artefacts.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_public_access_block" "alb_logs" {
-  bucket                  = aws_s3_bucket.alb_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_public_access_block" "access_logs" {
-  bucket                  = aws_s3_bucket.access_logs.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "lake" {
-  bucket = aws_s3_bucket.lake.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_ownership_controls" "mwaa" {
-  bucket = aws_s3_bucket.mwaa.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_ownership_controls" "artefacts" {
-  bucket = aws_s3_bucket.artefacts.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_ownership_controls" "alb_logs" {
-  bucket = aws_s3_bucket.alb_logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_ownership_controls" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "lake" {
-  bucket = aws_s3_bucket.lake.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-# MWAA requires versioning: the environment pins plugins.zip and requirements.txt by version.
-resource "aws_s3_bucket_versioning" "mwaa" {
-  bucket = aws_s3_bucket.mwaa.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "artefacts" {
-  bucket = aws_s3_bucket.artefacts.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "alb_logs" {
-  bucket = aws_s3_bucket.alb_logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
-  bucket = aws_s3_bucket.lake.id
-
-  rule {
-    bucket_key_enabled = true
-
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = module.key.arn
-    }
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "mwaa" {
-  bucket = aws_s3_bucket.mwaa.id
-
-  rule {
-    bucket_key_enabled = true
-
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = module.key.arn
-    }
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "artefacts" {
-  bucket = aws_s3_bucket.artefacts.id
-
-  rule {
-    bucket_key_enabled = true
-
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = module.key.arn
-    }
-  }
-}
-
-# ALB access logs: SSE-S3 is the only encryption the log delivery supports.
-resource "aws_s3_bucket_server_side_encryption_configuration" "alb_logs" {
-  bucket = aws_s3_bucket.alb_logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-# S3 server access logs: SSE-S3 is the only default encryption a log target bucket supports.
-resource "aws_s3_bucket_server_side_encryption_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-# Server access logs of every other bucket, each under its own prefix.
-resource "aws_s3_bucket_logging" "lake" {
-  bucket        = aws_s3_bucket.lake.id
-  target_bucket = aws_s3_bucket.access_logs.id
-  target_prefix = "lake/"
-}
-
-resource "aws_s3_bucket_logging" "mwaa" {
-  bucket        = aws_s3_bucket.mwaa.id
-  target_bucket = aws_s3_bucket.access_logs.id
-  target_prefix = "mwaa/"
-}
-
-resource "aws_s3_bucket_logging" "artefacts" {
-  bucket        = aws_s3_bucket.artefacts.id
-  target_bucket = aws_s3_bucket.access_logs.id
-  target_prefix = "artefacts/"
-}
-
-resource "aws_s3_bucket_logging" "alb_logs" {
-  bucket        = aws_s3_bucket.alb_logs.id
-  target_bucket = aws_s3_bucket.access_logs.id
-  target_prefix = "alb-logs/"
-}
-
-# --- Lifecycle ----------------------------------------------------------------
-
-resource "aws_s3_bucket_lifecycle_configuration" "lake" {
-  bucket = aws_s3_bucket.lake.id
+  name                                   = local.bucket_names.lake
+  force_destroy                          = var.force_destroy
+  kms_key_arn                            = module.key.arn
+  access_logs                            = { target_bucket = module.access_logs_bucket.id, target_prefix = "lake/" }
+  deny_insecure_transport_sid            = "LakeDenyInsecureTransport"
+  noncurrent_version_expiration_days     = var.noncurrent_version_expiration_days
+  abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
 
   # Rejected rows are kept for inspection only; the next run writes them again if still bad.
-  rule {
-    id     = "expire-rejected"
-    status = "Enabled"
-
-    filter {
-      prefix = "olist/rejected/"
-    }
-
-    expiration {
-      days = var.rejected_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.lake]
+  prefix_expirations = [
+    { id = "expire-rejected", prefix = "olist/rejected/", days = var.rejected_expiration_days },
+  ]
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "mwaa" {
-  bucket = aws_s3_bucket.mwaa.id
+# MWAA requires versioning (which every bucket has): it pins plugins.zip and requirements.txt by version.
+module "mwaa_bucket" {
+  source = "../s3_bucket"
 
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.mwaa]
+  name                                   = local.bucket_names.mwaa
+  force_destroy                          = var.force_destroy
+  kms_key_arn                            = module.key.arn
+  access_logs                            = { target_bucket = module.access_logs_bucket.id, target_prefix = "mwaa/" }
+  deny_insecure_transport_sid            = "MwaaDenyInsecureTransport"
+  noncurrent_version_expiration_days     = var.noncurrent_version_expiration_days
+  abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "artefacts" {
-  bucket = aws_s3_bucket.artefacts.id
+module "artefacts_bucket" {
+  source = "../s3_bucket"
 
-  rule {
-    id     = "expire-glue-temp"
-    status = "Enabled"
+  name                                   = local.bucket_names.artefacts
+  force_destroy                          = var.force_destroy
+  kms_key_arn                            = module.key.arn
+  access_logs                            = { target_bucket = module.access_logs_bucket.id, target_prefix = "artefacts/" }
+  deny_insecure_transport_sid            = "ArtefactsDenyInsecureTransport"
+  noncurrent_version_expiration_days     = var.noncurrent_version_expiration_days
+  abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
 
-    filter {
-      prefix = "glue-temp/"
-    }
-
-    expiration {
-      days = var.glue_temp_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  rule {
-    id     = "expire-noncurrent-versions"
-    status = "Enabled"
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.artefacts]
+  prefix_expirations = [
+    { id = "expire-glue-temp", prefix = "glue-temp/", days = var.glue_temp_expiration_days },
+  ]
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "alb_logs" {
-  bucket = aws_s3_bucket.alb_logs.id
+module "alb_logs_bucket" {
+  #checkov:skip=CKV_AWS_145:ALB access log delivery supports only SSE-S3, not SSE-KMS (this bucket only)
+  source = "../s3_bucket"
 
-  rule {
-    id     = "expire-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.access_log_expiration_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.alb_logs]
+  name                                   = local.bucket_names.alb_logs
+  force_destroy                          = var.force_destroy
+  sse_algorithm                          = "AES256"
+  access_logs                            = { target_bucket = module.access_logs_bucket.id, target_prefix = "alb-logs/" }
+  deny_insecure_transport_sid            = "AlbLogsDenyInsecureTransport"
+  extra_policy_json                      = data.aws_iam_policy_document.alb_log_delivery.json
+  lifecycle_rule_id                      = "expire-logs"
+  expiration_days                        = var.access_log_expiration_days
+  noncurrent_version_expiration_days     = var.noncurrent_version_expiration_days
+  abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
 }
 
-resource "aws_s3_bucket_lifecycle_configuration" "access_logs" {
-  bucket = aws_s3_bucket.access_logs.id
+module "access_logs_bucket" {
+  #checkov:skip=CKV_AWS_145:S3 server access logging supports only SSE-S3 on its target bucket, not SSE-KMS (this bucket only)
+  #checkov:skip=CKV_AWS_18:This is the access log target: logging it into itself would loop (this bucket only)
+  source = "../s3_bucket"
 
-  rule {
-    id     = "expire-logs"
-    status = "Enabled"
-
-    filter {}
-
-    expiration {
-      days = var.access_log_expiration_days
-    }
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_expiration_days
-    }
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = var.abort_incomplete_multipart_upload_days
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.access_logs]
+  name                                   = local.bucket_names.access_logs
+  force_destroy                          = var.force_destroy
+  sse_algorithm                          = "AES256"
+  access_logs                            = null
+  deny_insecure_transport_sid            = "AccessLogsDenyInsecureTransport"
+  extra_policy_json                      = data.aws_iam_policy_document.s3_access_log_delivery.json
+  lifecycle_rule_id                      = "expire-logs"
+  expiration_days                        = var.access_log_expiration_days
+  noncurrent_version_expiration_days     = var.noncurrent_version_expiration_days
+  abort_incomplete_multipart_upload_days = var.abort_incomplete_multipart_upload_days
 }
 
-# --- Bucket policies ------------------------------------------------------------
+# --- Log delivery statements, added to the TLS-only bucket policies ----------------
 
-data "aws_iam_policy_document" "lake_bucket" {
-  statement {
-    sid       = "LakeDenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.lake.arn, "${aws_s3_bucket.lake.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "mwaa_bucket" {
-  statement {
-    sid       = "MwaaDenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.mwaa.arn, "${aws_s3_bucket.mwaa.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "artefacts_bucket" {
-  statement {
-    sid       = "ArtefactsDenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.artefacts.arn, "${aws_s3_bucket.artefacts.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "alb_logs_bucket" {
-  statement {
-    sid       = "AlbLogsDenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.alb_logs.arn, "${aws_s3_bucket.alb_logs.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-
+data "aws_iam_policy_document" "alb_log_delivery" {
   # Regions opened in or after August 2022 (and, per AWS, the way forward everywhere).
   statement {
     sid       = "AlbLogDeliveryServiceWrite"
@@ -553,31 +159,13 @@ data "aws_iam_policy_document" "alb_logs_bucket" {
   }
 }
 
-data "aws_iam_policy_document" "access_logs_bucket" {
-  statement {
-    sid       = "AccessLogsDenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.access_logs.arn, "${aws_s3_bucket.access_logs.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-
+data "aws_iam_policy_document" "s3_access_log_delivery" {
   # S3 server access logging writes as the logging service, for this account's buckets above only.
   statement {
     sid       = "S3ServerAccessLogDelivery"
     effect    = "Allow"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.access_logs.arn}/*"]
+    resources = ["${module.access_logs_bucket.arn}/*"]
 
     principals {
       type        = "Service"
@@ -594,42 +182,11 @@ data "aws_iam_policy_document" "access_logs_bucket" {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
       values = [
-        aws_s3_bucket.lake.arn,
-        aws_s3_bucket.mwaa.arn,
-        aws_s3_bucket.artefacts.arn,
-        aws_s3_bucket.alb_logs.arn,
+        module.lake_bucket.arn,
+        module.mwaa_bucket.arn,
+        module.artefacts_bucket.arn,
+        module.alb_logs_bucket.arn,
       ]
     }
   }
-}
-
-# Policies go on after the public access block so that S3 judges them with it in place.
-resource "aws_s3_bucket_policy" "lake" {
-  bucket     = aws_s3_bucket.lake.id
-  policy     = data.aws_iam_policy_document.lake_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.lake]
-}
-
-resource "aws_s3_bucket_policy" "mwaa" {
-  bucket     = aws_s3_bucket.mwaa.id
-  policy     = data.aws_iam_policy_document.mwaa_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.mwaa]
-}
-
-resource "aws_s3_bucket_policy" "artefacts" {
-  bucket     = aws_s3_bucket.artefacts.id
-  policy     = data.aws_iam_policy_document.artefacts_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.artefacts]
-}
-
-resource "aws_s3_bucket_policy" "alb_logs" {
-  bucket     = aws_s3_bucket.alb_logs.id
-  policy     = data.aws_iam_policy_document.alb_logs_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.alb_logs]
-}
-
-resource "aws_s3_bucket_policy" "access_logs" {
-  bucket     = aws_s3_bucket.access_logs.id
-  policy     = data.aws_iam_policy_document.access_logs_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.access_logs]
 }
