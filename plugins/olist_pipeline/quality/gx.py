@@ -9,6 +9,9 @@ Docs site, the registration of validation definitions, and the shape of a run's 
   ETag): this GX release has no S3 store backend. The local copy sits in ``gx_project_dir``.
 * **GX is imported inside the functions** (``import_gx``) so that DAG parsing does not pay for
   it, and with analytics disabled; the file context makes no network call.
+* **The pages fetch nothing from elsewhere**: after each build ``data_docs_offline`` serves GX's
+  CDN stylesheets and scripts from the site's own ``static/vendor/`` and drops the vendor's
+  tracking logo and call-to-action footers.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from olist_pipeline import static_sites
+from olist_pipeline.quality.data_docs_offline import make_self_contained
 
 DOCS_SITE = "olist_data_docs"
 SAMPLE_SIZE = 5
@@ -168,9 +172,11 @@ def publish_data_docs(
     data_docs_uri: str,
     s3_client_factory: Callable[[], Any],
 ) -> str:
-    """Render the pages of ``documented`` (suite and validation identifiers) into the site, mirror
+    """Render the pages of ``documented`` (suite and validation identifiers) into the site, make
+    it self-contained (``data_docs_offline``: no CDN, no tracking image, no vendor banner), mirror
     it to S3 when it lives there (with ``s3_client_factory()``'s client); where to open it."""
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=list(documented))
+    make_self_contained(local_site(gx_project_dir, data_docs_uri))
     if data_docs_uri.startswith("s3://"):
         static_sites.mirror_to_s3(
             local_site(gx_project_dir, data_docs_uri), data_docs_uri, s3_client_factory()

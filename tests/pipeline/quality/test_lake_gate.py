@@ -606,4 +606,8 @@ def test_data_docs_are_published_to_s3(lake, tmp_path, s3_client):
         )["Contents"]
     ]
     assert len(keys) == 2
+    # the site's own copies of GX's CDN assets went with it (data_docs_offline)
+    s3_client.head_object(
+        Bucket=bucket, Key="data_docs/static/vendor/jquery@3.7.1/dist/jquery.min.js"
+    )
     assert not (tmp_path / "docs").exists()
