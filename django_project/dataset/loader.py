@@ -83,6 +83,8 @@ SESSION_SETTINGS = {
 # An empty table receiving at least this many rows gets its plain indexes rebuilt after the
 # insert instead of maintained row by row (about twice as fast for a first bulk load).
 REBUILD_MIN_ROWS = 10_000
+# SQLSTATE of "invalid byte sequence for encoding" (character_not_in_repertoire).
+BAD_ENCODING = "22021"
 
 Kind = Literal["id", "zip", "state", "choice", "text", "int", "money", "float", "timestamp", "date"]
 
@@ -94,6 +96,9 @@ FLOAT_RE = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9][0-9]?)?$"
 # the ranges of the fields are checked next, on the digits.
 TIMESTAMP_RE = r"^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]$"
 INT4_MAX, INT2_MAX = 2_147_483_647, 32_767
+# The longest review message accepted (the API's limit, ``orders.serializers``); every other
+# text column has its own limit and ids, codes and numbers are checked by shape.
+REVIEW_MESSAGE_MAX_LENGTH = 10_000
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,7 +454,13 @@ SPECS: dict[str, TableSpec] = {
                 _id("order_id", references=("orders", "order_id")),
                 _count("review_score", minimum=1, maximum=5, sql_type="smallint"),
                 Field("review_comment_title", "text", required=False, max_length=200),
-                Field("review_comment_message", "text", required=False),
+                # The API's limit too: a 10 MB "comment" is refused, not stored.
+                Field(
+                    "review_comment_message",
+                    "text",
+                    required=False,
+                    max_length=REVIEW_MESSAGE_MAX_LENGTH,
+                ),
                 _ts("review_creation_date"),
                 _ts("review_answer_timestamp", required=False),
             ),
@@ -839,18 +850,37 @@ def check_header(path: Path, spec: fmt.OlistFile) -> None:
     except OSError as exc:
         raise LoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if not first:
-        raise LoadError(f"{path.name}: the file is empty (no header line)")
+        raise LoadError(f"{path.name}: the file is empty (line 1: no header line)")
     try:
         text = first.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise LoadError(f"{path.name}: the header is not UTF-8 ({exc})") from exc
+        raise LoadError(
+            f"{path.name}: the header is not UTF-8 (line 1: {exc}); the files must be UTF-8"
+        ) from exc
     lines = text.splitlines()  # also splits at a lone CR (old Mac line ends)
     try:
         found = next(csv.reader(lines[:1]), []) if lines else []
     except csv.Error as exc:
-        raise LoadError(f"{path.name}: cannot read the header ({exc})") from exc
+        raise LoadError(f"{path.name}: cannot read the header (line 1: {exc})") from exc
     if found != spec.header:
-        raise LoadError(f"{path.name}: unexpected header {found!r}; expected {spec.header!r}")
+        raise LoadError(
+            f"{path.name}: unexpected header ({_header_difference(found, spec.header)}, line 1):"
+            f" {found!r}; expected {spec.header!r}"
+        )
+
+
+def _header_difference(found: list[str], expected: list[str]) -> str:
+    """What is wrong with a header, in a few words: missing / extra / reordered columns."""
+    missing = [name for name in expected if name not in found]
+    extra = [name for name in found if name not in expected]
+    parts = []
+    if missing:
+        parts.append("missing " + ", ".join(missing))
+    if extra:
+        parts.append("extra " + ", ".join(repr(name) for name in extra))
+    if not parts:
+        parts.append("columns in another order" if len(found) == len(expected) else "repeated")
+    return "; ".join(parts)
 
 
 def _db_error(exc: Exception, context: str) -> LoadError:
@@ -1089,7 +1119,17 @@ def _load_file(cursor, cs: CompiledSpec, path: Path, bar: _Progress, temp_reject
     except OSError as exc:
         raise LoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except (DatabaseError, psycopg.Error) as exc:
-        raise _db_error(exc, f"{name}: cannot load the CSV") from exc
+        error = _db_error(exc, f"{name}: cannot load the CSV")
+        diag = getattr(exc.__cause__ if exc.__cause__ is not None else exc, "diag", None)
+        if getattr(diag, "sqlstate", None) == BAD_ENCODING:
+            # A NUL byte is valid UTF-8 but no PostgreSQL text can hold it.
+            hint = (
+                "a NUL byte cannot be loaded"
+                if (diag.message_primary or "").endswith(": 0x00")
+                else "the files must be UTF-8 (a Latin-1 or Windows-1252 export gives this)"
+            )
+            error = LoadError(f"{error}: {hint}")
+        raise error from exc
 
     read = cursor.rowcount  # COPY's row count
     logger.debug("%s copy: %.3f s", spec.file.table, time.perf_counter() - started)

@@ -5,7 +5,10 @@ cached (its parents' valid rows feed its reference checks, and the orders' total
 valid items and payments), then one aggregation counts the outcomes and two writes produce the
 processed and rejected files. Spark writes the files under a fresh attempt folder; the driver
 checks that nothing vanished and only then commits through the lake's manifests, rejected
-first, so a failure leaves the table's previous processed partition in place.
+first, so a failure leaves the table's previous processed partition in place. Before any of
+that, every raw partition the run reads is checked against its manifest (files present, bytes
+matching the recorded SHA-256, the recorded schema): one that fails refuses the run with a
+``PartitionError`` naming the partition and the file, and nothing is written.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from olist_cleaning.transforms import (
 from olist_pipeline.lake.partitions import (
     Lake,
     Manifest,
+    PartitionError,
     ProcessedDetails,
     RejectedDetails,
     partition_key,
@@ -49,6 +53,26 @@ from olist_pipeline.lake.partitions import (
 from olist_pipeline.tables import BY_NAME
 
 PROCESSED_SORT_KEY = {"geolocation": ("geolocation_zip_code_prefix",)}
+# The raw tables a table's cleaning reads besides its own: its parents' valid rows, and the
+# items and payments the orders' totals are computed from.
+ALSO_READS = {
+    "orders": ("customers", "order_items", "payments"),
+    "deliveries": ("orders",),
+    "order_items": ("orders", "products", "sellers"),
+    "payments": ("orders",),
+    "reviews": ("orders",),
+}
+
+
+def raw_tables_read(tables: Iterable[str]) -> list[str]:
+    """Every raw table that cleaning ``tables`` reads, in the registry's order."""
+    wanted, todo = set(), list(tables)
+    while todo:
+        table = todo.pop()
+        if table not in wanted:
+            wanted.add(table)
+            todo.extend(ALSO_READS.get(table, ()))
+    return [name for name in BY_NAME if name in wanted]
 
 
 def count_outcomes(cleaning: Cleaning) -> Outcomes:
@@ -69,6 +93,7 @@ class PartitionCleaning:
     def __init__(self, spark: SparkSession, lake: Lake, ingest_date: str, run_id: str):
         self.spark, self.lake, self.ingest_date, self.run_id = spark, lake, ingest_date, run_id
         self._manifests: dict[str, Manifest] = {}
+        self._uris: dict[str, list[str]] = {}
         self._cleanings: dict[str, Cleaning] = {}
         self._builders: dict[str, Callable[[], Cleaning]] = {
             "geolocation": lambda: clean_geolocation(self.raw("geolocation")),
@@ -98,9 +123,33 @@ class PartitionCleaning:
             self._manifests[table] = manifest
         return self._manifests[table]
 
+    def raw_files(self, table: str) -> list[str]:
+        """The raw partition's files, each checked against its manifest (present, same bytes,
+        same schema; ``Lake.verified_file_uris``) and the manifest's columns against the
+        registry's: a partition that fails raises ``PartitionError`` before Spark reads it."""
+        if table not in self._uris:
+            manifest = self.raw_manifest(table)
+            uris = self.lake.verified_file_uris(manifest)
+            recorded = {column["name"] for column in manifest.columns}
+            missing = [c.name for c in BY_NAME[table].columns if c.name not in recorded]
+            if missing:
+                where = self.lake.partition_uri("raw", table, self.ingest_date)
+                raise PartitionError(
+                    f"{where}: the partition lacks the registry's columns {', '.join(missing)};"
+                    " refusing to clean it"
+                )
+            self._uris[table] = uris
+        return self._uris[table]
+
+    def verify(self, tables: Iterable[str]) -> None:
+        """Check every raw partition cleaning ``tables`` will read, before anything is written:
+        one bad partition refuses the whole run, so no processed or rejected partition moves."""
+        for table in raw_tables_read(tables):
+            self.raw_files(table)
+
     def raw(self, table: str) -> DataFrame:
         """The committed raw rows, read through the manifest, as the registry's types."""
-        uris = self.lake.file_uris(self.raw_manifest(table))
+        uris = self.raw_files(table)
         if not uris:
             return self.spark.createDataFrame([], raw_schema(BY_NAME[table]))
         return conform(self.spark.read.parquet(*uris), BY_NAME[table].columns)
@@ -197,8 +246,9 @@ class PartitionCleaning:
 def run(spark: SparkSession, lake: Lake, arguments: JobArguments) -> dict[str, dict]:
     """Clean the tables of the raw partition ``arguments.ingest_date``; each table's accounting
     and reject reasons, as also recorded in its processed and rejected manifests."""
-    configure(spark)
     cleaning = PartitionCleaning(spark, lake, arguments.ingest_date, arguments.run_id)
+    cleaning.verify(arguments.tables)  # raises before anything is written
+    configure(spark)
     try:
         return {table: cleaning.publish(table) for table in arguments.tables}
     finally:

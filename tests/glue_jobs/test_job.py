@@ -22,11 +22,11 @@ from support.raw_lake import (
 )
 
 from olist_cleaning.arguments import JobArguments
-from olist_cleaning.job import run
+from olist_cleaning.job import PartitionCleaning, run
 from olist_cleaning.packaging import build_extra_py_files
 from olist_cleaning.quiet_day import NotAQuietDay, commit_quiet_day
 from olist_cleaning.schemas import PROCESSED, arrow_schema
-from olist_pipeline.lake.partitions import RejectedDetails
+from olist_pipeline.lake.partitions import PartitionError, RejectedDetails
 
 
 @pytest.fixture
@@ -89,17 +89,21 @@ def test_the_job_commits_every_table_with_balanced_accounting(spark, raw_lake):
     assert geolocation[0]["geolocation_lat"] == -23.6
 
 
-def test_a_failure_mid_job_leaves_the_committed_partitions_in_place(spark, raw_lake):
+def test_a_failure_mid_job_leaves_the_committed_partitions_in_place(spark, raw_lake, monkeypatch):
     tables = ["customers", "orders", "payments"]
     run(spark, raw_lake, arguments("clean-1", tables))
     before = {t: raw_lake.manifest("processed", t, DAY) for t in ("orders", "payments")}
     payments_before = content(raw_lake, "processed", "payments")
-    # The payments' raw data disappears under its manifest: reading it fails mid-job (the
-    # orders' totals need it), after customers were committed again.
-    [payments_file] = raw_lake.manifest("raw", "payments", DAY).files
-    raw_lake.storage.delete([f"raw/payments/ingest_date={DAY}/{payments_file.path}"])
+    # The orders fail mid-job (an executor lost, say), after customers were committed again.
+    publish = PartitionCleaning.publish
 
-    with pytest.raises(Exception, match=r"(?i)not exist|not found|FileNotFound"):
+    def failing_publish(self, table):
+        if table == "orders":
+            raise RuntimeError("executor lost while writing orders")
+        return publish(self, table)
+
+    monkeypatch.setattr(PartitionCleaning, "publish", failing_publish)
+    with pytest.raises(RuntimeError, match="executor lost"):
         run(spark, raw_lake, arguments("clean-2", tables))
 
     assert raw_lake.manifest("processed", "customers", DAY).run_id == "clean-2"
@@ -107,6 +111,20 @@ def test_a_failure_mid_job_leaves_the_committed_partitions_in_place(spark, raw_l
         assert raw_lake.manifest("processed", table, DAY) == manifest
     assert content(raw_lake, "processed", "payments") == payments_before
     assert raw_lake.manifest("processed", "deliveries", DAY) is None  # not asked for
+
+
+def test_a_raw_file_gone_from_under_its_manifest_refuses_the_run_before_any_write(spark, raw_lake):
+    tables = ["customers", "orders", "payments"]
+    run(spark, raw_lake, arguments("clean-1", tables))
+    committed = {t: raw_lake.manifest("processed", t, DAY) for t in tables}
+    [payments_file] = raw_lake.manifest("raw", "payments", DAY).files
+    raw_lake.storage.delete([f"raw/payments/ingest_date={DAY}/{payments_file.path}"])
+
+    with pytest.raises(PartitionError, match=r"raw/payments/ingest_date=.*" + payments_file.path):
+        run(spark, raw_lake, arguments("clean-2", tables))
+
+    # Checked before anything was written: even customers, first in line, is as it was.
+    assert {t: raw_lake.manifest("processed", t, DAY) for t in tables} == committed
 
 
 def test_a_missing_raw_partition_is_reported(spark, lake):

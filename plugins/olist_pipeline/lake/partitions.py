@@ -72,14 +72,20 @@ class Storage(ABC):
 
     def describe(self, key: str) -> tuple[int, str, int]:
         """Size in bytes, SHA-256 and Parquet row count of a data file, read in one pass."""
+        size, sha256, metadata = self.inspect(key)
+        return size, sha256, metadata.num_rows
+
+    def inspect(self, key: str) -> tuple[int, str, pq.FileMetaData]:
+        """Size in bytes, SHA-256 and Parquet footer of a data file, read in one pass (the
+        footer raises ``pyarrow.ArrowInvalid`` when the bytes are not Parquet)."""
         digest, size = hashlib.sha256(), 0
         with self.open_read(key) as stream:
             while chunk := stream.read(1 << 20):
                 digest.update(chunk)
                 size += len(chunk)
             stream.seek(0)
-            rows = pq.ParquetFile(stream).metadata.num_rows
-        return size, digest.hexdigest(), rows
+            metadata = pq.ParquetFile(stream).metadata
+        return size, digest.hexdigest(), metadata
 
 
 class LocalStorage(Storage):
@@ -193,6 +199,11 @@ class S3Storage(Storage):
 
 
 # --- Manifests ----------------------------------------------------------------------------------
+
+
+class PartitionError(Exception):
+    """A committed partition whose data files are not what its manifest says (missing, other
+    bytes, another schema): nothing may be read from it."""
 
 
 @dataclass(frozen=True)
@@ -459,6 +470,44 @@ class Lake:
         base = partition_key(manifest.zone, manifest.table, manifest.ingest_date)
         return [self.storage.uri(f"{base}/{entry.path}") for entry in manifest.files]
 
+    def verified_file_uris(self, manifest: Manifest) -> list[str]:
+        """``file_uris`` after checking each file against the manifest: present, the same size
+        and SHA-256 as recorded at the commit, and a Parquet footer with the manifest's columns
+        and types. Raises ``PartitionError`` naming the partition and the file otherwise.
+
+        One listing of the partition and one read of each file's bytes (hashed while read, the
+        footer parsed from the same read): cheap next to the Spark job that reads them again.
+        """
+        base = partition_key(manifest.zone, manifest.table, manifest.ingest_date)
+        where = self.storage.uri(base)
+        present = set(self.storage.list(f"{base}/"))
+        columns = [(column["name"], column["type"]) for column in manifest.columns]
+        for entry in manifest.files:
+            key = f"{base}/{entry.path}"
+            if key not in present:
+                raise PartitionError(
+                    f"{where}: {entry.path} is named by the manifest but missing; refusing to"
+                    " read the partition"
+                )
+            try:
+                size, sha256, metadata = self.storage.inspect(key)
+            except (OSError, pa.ArrowException) as exc:
+                raise PartitionError(f"{where}: {entry.path} cannot be read ({exc})") from exc
+            if (size, sha256) != (entry.bytes, entry.sha256):
+                raise PartitionError(
+                    f"{where}: {entry.path} does not match the manifest's checksum (the manifest"
+                    f" records {entry.bytes} bytes, SHA-256 {entry.sha256[:12]}...; the file has"
+                    f" {size} bytes, SHA-256 {sha256[:12]}...); refusing to read the partition"
+                )
+            schema = metadata.schema.to_arrow_schema()
+            found = [(f.name, str(f.type)) for f in schema]
+            if found != columns:
+                raise PartitionError(
+                    f"{where}: {entry.path} has another schema than the manifest"
+                    f" ({_schema_difference(found, columns)}); refusing to read the partition"
+                )
+        return self.file_uris(manifest)
+
     def read_table(self, zone: str, table: str, ingest_date: date | str) -> pa.Table:
         """The committed content of a partition (small partitions: tests, the quality gate)."""
         manifest = self.manifest(zone, table, ingest_date)
@@ -483,3 +532,19 @@ class Lake:
             if key.endswith(suffix):
                 dates.append(key.removesuffix(suffix).rsplit("ingest_date=", 1)[1])
         return sorted(dates)
+
+
+def _schema_difference(found: list[tuple[str, str]], expected: list[tuple[str, str]]) -> str:
+    """A few words on how a file's columns differ from the expected ones."""
+    found_types, expected_types = dict(found), dict(expected)
+    parts = []
+    if missing := [name for name in expected_types if name not in found_types]:
+        parts.append("missing " + ", ".join(missing))
+    if extra := [name for name in found_types if name not in expected_types]:
+        parts.append("extra " + ", ".join(extra))
+    parts.extend(
+        f"{name} is {found_types[name]}, not {kind}"
+        for name, kind in expected_types.items()
+        if name in found_types and found_types[name] != kind
+    )
+    return "; ".join(parts) or "columns in another order"

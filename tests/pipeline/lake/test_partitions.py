@@ -7,6 +7,7 @@ never see a half-written partition, a failed write leaves the previous state, a 
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from olist_pipeline.lake.partitions import (
     MANIFEST_NAME,
     Accounting,
     Lake,
+    Manifest,
+    PartitionError,
     ProcessedDetails,
     RejectedDetails,
     partition_key,
@@ -233,3 +236,63 @@ def test_malformed_zones_and_dates_are_refused(lake, zone, day, message):
     ):
         entered.append(True)
     assert entered == []  # refused before the caller streamed anything
+
+
+# --- Reading a partition whose files are not what its manifest says ----------------------------
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def _committed(lake: Lake) -> tuple[Manifest, str]:
+    """A committed raw partition of one file: its manifest and the file's key."""
+    _write(lake, "run-1", ("a", 1.5), ("b", 2.25))
+    manifest = lake.manifest("raw", "orders", DAY)
+    return manifest, f"{partition_key('raw', 'orders', DAY)}/{manifest.files[0].path}"
+
+
+def _refusal(manifest: Manifest, what: str) -> str:
+    return rf"raw/orders/ingest_date={DAY}: {re.escape(manifest.files[0].path)} {what}"
+
+
+def test_the_files_of_an_intact_partition_pass_the_check(lake):
+    manifest, _ = _committed(lake)
+
+    assert lake.verified_file_uris(manifest) == lake.file_uris(manifest)
+
+
+def test_a_file_whose_bytes_do_not_match_the_manifest_is_refused(lake):
+    manifest, key = _committed(lake)
+    # A valid Parquet file of the same schema, other rows: only the checksum tells.
+    lake.storage.put_bytes(key, _parquet_bytes(pa.Table.from_batches([_batch(("a", 9.0))])))
+
+    with pytest.raises(PartitionError, match=_refusal(manifest, "does not match the manifest's")):
+        lake.verified_file_uris(manifest)
+
+
+def test_a_file_the_manifest_names_but_missing_is_refused(lake):
+    manifest, key = _committed(lake)
+    lake.storage.delete([key])
+
+    with pytest.raises(PartitionError, match=_refusal(manifest, "is named by the manifest but")):
+        lake.verified_file_uris(manifest)
+
+
+def test_a_file_of_another_schema_than_the_manifest_is_refused(lake, tmp_path):
+    other = pa.table({"order_id": ["a"], "amount": pa.array([1], pa.int64())})
+    local = tmp_path / "other.parquet"
+    pq.write_table(other, local)
+    lake.put_data_file("raw", "orders", DAY, "attempt-x/part-00000.parquet", local)
+    # Committed with the expected schema: the checksums describe the file, the columns do not.
+    manifest = lake.commit(
+        "raw", "orders", DAY, run_id="run-1", files=["attempt-x/part-00000.parquet"], schema=SCHEMA
+    )
+
+    with pytest.raises(
+        PartitionError,
+        match=_refusal(manifest, r"has another schema than the manifest \(missing price; extra"),
+    ):
+        lake.verified_file_uris(manifest)
