@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from support.shop_tables import SHOP_TABLE_KEYS, SHOP_TABLES
 
 from dataset import olist_format as fmt
 from dataset.loader import REVIEW_MESSAGE_MAX_LENGTH
@@ -34,20 +35,7 @@ from dataset.loader import REVIEW_MESSAGE_MAX_LENGTH
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
 TEN_MB = 10 * 1024 * 1024
-# Each table's key, and its rows after loading the complete fixture (as in test_loader.py).
-KEYS = {
-    "geolocation": "id",
-    "product_categories": "product_category_name",
-    "sellers": "seller_id",
-    "products": "product_id",
-    "customers": "customer_id",
-    "orders": "order_id",
-    "deliveries": "order_id",
-    "order_items": "order_id, order_item_id",
-    "payments": "order_id, payment_sequential",
-    "reviews": "review_id, order_id",
-}
-TABLES = tuple(KEYS)
+TABLES, KEYS = SHOP_TABLES, SHOP_TABLE_KEYS
 COMPLETE_COUNTS = {
     "geolocation": 4,
     "product_categories": 4,

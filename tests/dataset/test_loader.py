@@ -16,36 +16,14 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from support.shop_tables import SHOP_TABLE_KEYS, SHOP_TABLES
 
 from dataset import loader, olist_format
 from dataset.loader import LoadError, NoOlistFilesError, load_folder
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 
-TABLES = (
-    "geolocation",
-    "product_categories",
-    "sellers",
-    "products",
-    "customers",
-    "orders",
-    "deliveries",
-    "order_items",
-    "payments",
-    "reviews",
-)
-KEYS = {
-    "geolocation": "id",
-    "product_categories": "product_category_name",
-    "sellers": "seller_id",
-    "products": "product_id",
-    "customers": "customer_id",
-    "orders": "order_id",
-    "deliveries": "order_id",
-    "order_items": "order_id, order_item_id",
-    "payments": "order_id, payment_sequential",
-    "reviews": "review_id, order_id",
-}
+TABLES, KEYS = SHOP_TABLES, SHOP_TABLE_KEYS
 
 
 def hid(prefix: str, n: int) -> str:

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
+from support.docs_server import serve_docs_site
 from test_lake_gate import DAY, EXPECTATIONS, good_rows, write_partition
 
 from olist_pipeline.lake.partitions import Lake
@@ -114,28 +112,8 @@ def test_a_validation_page_shows_its_expectations(site, watched):
 @pytest.fixture
 def served_plugin(site):
     """The Airflow UI's docs plugin serving the site, as the api-server mounts it."""
-    import uvicorn
-    from docs_plugin import Site, _plugin_parts
-    from fastapi import FastAPI
-
-    apps, views = _plugin_parts([Site("Data Docs", str(site), "/data-docs")])
-    host = FastAPI()
-    for app in apps:
-        host.mount(app["url_prefix"], app["app"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(host, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", views[0]["href"]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_docs_site("Data Docs", site, "/data-docs") as served:
+        yield served
 
 
 def test_the_airflow_link_serves_the_same_site(served_plugin, watched):

@@ -10,12 +10,10 @@ layer), then the site is generated once.
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
+from support.docs_server import serve_docs_site
 from support.warehouse_builder import WarehouseBuilder, small_shop
 
 from olist_pipeline.lake.partitions import Lake
@@ -95,30 +93,9 @@ def test_the_site_is_one_page_that_opens_from_disk_offline(site, browser):
 
 @pytest.fixture
 def served_plugin(site):
-    """The Airflow UI's docs plugin, its apps mounted as the api-server mounts them, served by
-    uvicorn on a free loopback port."""
-    import uvicorn
-    from docs_plugin import Site, _plugin_parts
-    from fastapi import FastAPI
-
-    apps, views = _plugin_parts([Site("Lineage (dbt docs)", str(site), "/dbt-docs")])
-    host = FastAPI()
-    for app in apps:
-        host.mount(app["url_prefix"], app["app"])
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(host, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", views[0]["href"]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """The Airflow UI's docs plugin serving the site, as the api-server mounts it."""
+    with serve_docs_site("Lineage (dbt docs)", site, "/dbt-docs") as served:
+        yield served
 
 
 def test_the_airflow_link_serves_the_same_page_offline(served_plugin, browser):
