@@ -42,7 +42,9 @@ export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS ?= admin:admin
 export AIRFLOW__API__HOST ?= 127.0.0.1
 export AIRFLOW__API__PORT ?= 8080
 export GX_ANALYTICS_ENABLED ?= False
-AIRFLOW_ENV = eval "$$(cd django_project && $(PY) -m config.postgres ensure olist airflow warehouse \
+# The connections sign in as the extract's and the loader's roles (config/database_roles.py);
+# the metadata database stays with the owner, whose migrations Airflow runs.
+AIRFLOW_ENV = eval "$$(cd django_project && $(PY) -m config.database_roles urls \
 	| PYTHONPATH=$(CURDIR)/plugins $(PY) -m olist_pipeline.orchestration.local_airflow)";
 FULL_REFRESH ?= true
 DASHBOARDS_PORT ?= 8765
@@ -77,9 +79,10 @@ checkov-env: | $(UV) ## Create .venv-checkov (checkov for terraform/) from terra
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-checkov $(UV) sync --project terraform/checkov --frozen \
 		--quiet --only-group checkov
 
-db: install ## Find or start PostgreSQL, create the shop database, apply migrations
+db: install ## Find or start PostgreSQL, create the databases, apply migrations, create the roles
 	@cd django_project && $(PY) -m config.postgres ensure >/dev/null
 	@$(MANAGE) migrate --no-input -v 0
+	@cd django_project && $(PY) -m config.database_roles apply
 
 data: install ## Generate the synthetic Olist CSV files (SCALE, SEED, OUT); reused when present
 	@stamp="$(OUT)/.generated"; want="scale=$(SCALE) seed=$(SEED)"; \
@@ -94,8 +97,10 @@ data: install ## Generate the synthetic Olist CSV files (SCALE, SEED, OUT); reus
 load: db ## Load a folder of Olist CSV files (DATA, default OUT) into the shop database
 	@$(MANAGE) load_olist "$(abspath $(DATA))"
 
+# The API signs in as the shop's application role, not as the owner of its tables.
 api: db ## Serve the API with gunicorn on 127.0.0.1:$(PORT)
-	cd django_project && $(CURDIR)/.venv/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
+	cd django_project && DATABASE_URL="$$($(PY) -m config.database_roles url shop_app)" \
+		$(CURDIR)/.venv/bin/gunicorn config.wsgi -c config/gunicorn.conf.py
 
 airflow-db: db
 	@mkdir -p $(AIRFLOW_HOME)

@@ -50,6 +50,7 @@ class PipelineSettings:
     lake_uri: str
     shop_conn_id: str
     warehouse_conn_id: str
+    bi_conn_id: str
     aws_conn_id: str
     clean_runner: str
     spark_master: str
@@ -87,6 +88,9 @@ class PipelineSettings:
             lake_uri=lake_uri,
             shop_conn_id=_get("SHOP_CONN_ID", "olist_shop", production=False),
             warehouse_conn_id=_get("WAREHOUSE_CONN_ID", "olist_warehouse", production=False),
+            # The dashboards read the warehouse as the read-only BI role; without this
+            # connection they read through the warehouse connection.
+            bi_conn_id=_get("BI_CONN_ID", "olist_bi", production=False),
             aws_conn_id=_get("AWS_CONN_ID", "aws_default", production=False),
             clean_runner=clean_runner,
             spark_master=_get("SPARK_MASTER", "local[2]", production=False),

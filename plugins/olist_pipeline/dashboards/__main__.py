@@ -51,11 +51,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from olist_pipeline import static_sites
+    from olist_pipeline.dashboards.reader import local_bi_url
     from olist_pipeline.dashboards.site import publish
-    from olist_pipeline.orchestration.connections import local_warehouse_url
     from olist_pipeline.warehouse.postgres import PostgresWarehouse
 
-    warehouse_url = args.warehouse_url or local_warehouse_url(settings)
+    warehouse_url = args.warehouse_url or local_bi_url(settings)
     if not warehouse_url:
         print("No local warehouse: set WAREHOUSE_URL or pass --warehouse-url.", file=sys.stderr)
         return 1

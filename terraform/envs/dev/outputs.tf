@@ -70,7 +70,10 @@ output "secret_arns" {
   value = merge(
     module.secrets.airflow_connections_secret_arns,
     module.secrets.shop_secret_arns,
-    { metabase_database_uri = module.secrets.metabase_database_uri_secret_arn },
+    {
+      metabase_database_uri  = module.secrets.metabase_database_uri_secret_arn
+      metabase_warehouse_url = module.secrets.metabase_warehouse_url_secret_arn
+    },
   )
 }
 

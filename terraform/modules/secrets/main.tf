@@ -40,6 +40,13 @@ locals {
     }
   }
 
+  # The warehouse as Metabase reads it: the read-only BI user (olist_bi role; docs/deploy.md),
+  # which make metabase takes as METABASE_WAREHOUSE_URL.
+  metabase_warehouse_url = {
+    name        = "olist/metabase/warehouse_url"
+    description = "The warehouse as Metabase reads it, signed in as the read-only BI user (role olist_bi: core and marts only). Value: plain text redshift://olist_metabase:<url-encoded password>@<workgroup endpoint>:5439/<warehouse database>, the METABASE_WAREHOUSE_URL of make metabase."
+  }
+
   metabase_database_uri = {
     name        = "olist/metabase/database_uri"
     description = "Metabase's MB_DB_CONNECTION_URI, its application database on the shop's RDS instance. Value: plain text URI postgres://<RDS address>:5432/metabase?user=<user>&password=<url-encoded password>&ssl=true&sslmode=require."
@@ -82,6 +89,14 @@ resource "aws_secretsmanager_secret" "metabase_database_uri" {
   #checkov:skip=CKV2_AWS_57:Rotation is manual: the value is set outside Terraform and no rotation Lambda exists for it.
   name                    = local.metabase_database_uri.name
   description             = local.metabase_database_uri.description
+  kms_key_id              = module.key.arn
+  recovery_window_in_days = var.recovery_window_days
+}
+
+resource "aws_secretsmanager_secret" "metabase_warehouse_url" {
+  #checkov:skip=CKV2_AWS_57:Rotation is manual: the value is set outside Terraform and no rotation Lambda exists for it.
+  name                    = local.metabase_warehouse_url.name
+  description             = local.metabase_warehouse_url.description
   kms_key_id              = module.key.arn
   recovery_window_in_days = var.recovery_window_days
 }

@@ -21,6 +21,11 @@ output "metabase_database_uri_secret_arn" {
   value       = aws_secretsmanager_secret.metabase_database_uri.arn
 }
 
+output "metabase_warehouse_url_secret_arn" {
+  description = "ARN of the warehouse URL Metabase reads with (the read-only BI user), METABASE_WAREHOUSE_URL."
+  value       = aws_secretsmanager_secret.metabase_warehouse_url.arn
+}
+
 output "airflow_secrets_arn_prefix" {
   description = "ARN prefix of the secrets MWAA's backend reads, arn:<partition>:secretsmanager:<region>:<account>:secret:airflow/ (append connections/* or variables/*)."
   value       = "arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:airflow/"

@@ -11,21 +11,37 @@ from olist_pipeline.orchestration.local_airflow import (
 )
 
 
-def test_connections_point_at_the_shop_and_warehouse_databases(monkeypatch):
-    for name in ("SHOP_CONN_ID", "WAREHOUSE_CONN_ID", "AWS_CONN_ID", "WAREHOUSE_URL"):
+def test_connections_sign_in_as_the_roles_and_the_metadata_as_the_owner(monkeypatch):
+    for name in ("SHOP_CONN_ID", "WAREHOUSE_CONN_ID", "BI_CONN_ID", "AWS_CONN_ID", "WAREHOUSE_URL"):
         monkeypatch.delenv(name, raising=False)
-    env = airflow_environment("postgresql://postgres@127.0.0.1:5432/olist")
+    server = "127.0.0.1:5432"
+    urls = {
+        "owner": f"postgresql://postgres@{server}/olist",
+        "shop_app": f"postgresql://olist_shop_app:a@{server}/olist",
+        "extract": f"postgresql://olist_extract:e@{server}/olist",
+        "loader": f"postgresql://olist_loader:l@{server}/warehouse",
+        "bi": f"postgresql://olist_bi:b@{server}/warehouse",
+    }
+    env = airflow_environment(json.dumps(urls))
     assert env == {
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": (
-            "postgresql+psycopg2://postgres@127.0.0.1:5432/airflow"
-        ),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://postgres@{server}/airflow",
         "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES": (
             "airflow.* olist_pipeline.orchestration.run_facts.*"
         ),
-        "AIRFLOW_CONN_OLIST_SHOP": "postgresql://postgres@127.0.0.1:5432/olist",
-        "AIRFLOW_CONN_OLIST_WAREHOUSE": "postgresql://postgres@127.0.0.1:5432/warehouse",
+        "AIRFLOW_CONN_OLIST_SHOP": urls["extract"],
+        "AIRFLOW_CONN_OLIST_WAREHOUSE": urls["loader"],
+        "AIRFLOW_CONN_OLIST_BI": urls["bi"],
         "AIRFLOW_CONN_AWS_DEFAULT": "aws://",
     }
+
+
+def test_one_url_serves_every_connection(monkeypatch):
+    for name in ("SHOP_CONN_ID", "WAREHOUSE_CONN_ID", "BI_CONN_ID", "WAREHOUSE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    env = airflow_environment("postgresql://postgres@127.0.0.1:5432/olist")
+    assert env["AIRFLOW_CONN_OLIST_SHOP"] == "postgresql://postgres@127.0.0.1:5432/olist"
+    assert env["AIRFLOW_CONN_OLIST_WAREHOUSE"] == "postgresql://postgres@127.0.0.1:5432/warehouse"
+    assert env["AIRFLOW_CONN_OLIST_BI"] == "postgresql://postgres@127.0.0.1:5432/warehouse"
 
 
 def test_warehouse_url_names_another_warehouse(monkeypatch):
@@ -33,6 +49,7 @@ def test_warehouse_url_names_another_warehouse(monkeypatch):
     monkeypatch.setenv("WAREHOUSE_URL", "postgresql://analyst@dw.internal:5432/dw")
     env = airflow_environment("postgresql://postgres@127.0.0.1:5432/olist")
     assert env["AIRFLOW_CONN_OLIST_WAREHOUSE"] == "postgresql://analyst@dw.internal:5432/dw"
+    assert env["AIRFLOW_CONN_OLIST_BI"] == "postgresql://analyst@dw.internal:5432/dw"
 
 
 def test_variables_already_set_are_left_alone(monkeypatch, capsys):
