@@ -11,11 +11,13 @@
 #      artefacts bucket (the Glue job reads its fixed keys on its next run);
 #   2. point MWAA at the new object versions of plugins.zip and requirements.txt, only when
 #      they differ from the versions it runs (its update takes 20 to 30 minutes);
-#   3. register a new revision of the shop's task definition: the family's latest, with the
-#      commit's image;
-#   4. run the shop's migrations as a one-off Fargate task of that revision; if they fail the
+#   3. register a new revision of each of the shop's two task definitions, the family's latest
+#      with the commit's image: the service's (signed in to the database as olist_shop_app) and
+#      the migrate task's (signed in as the owner of the shop's tables, from its own secret that
+#      only its own execution role reads; its container's command is the migrations);
+#   4. run the migrations as a one-off Fargate task of the migrate revision; if they fail the
 #      release stops there and the service keeps serving its old revision;
-#   5. roll the service to the new revision and wait until it is stable on it;
+#   5. roll the service to its new revision and wait until it is stable on it;
 #   6. wait for MWAA's update (step 2) to finish, and fail if it failed.
 set -euo pipefail
 
@@ -82,14 +84,15 @@ migrate=$(jq -ec '.shop_migrate_task.value' <<< "$outputs") \
   || fail "Terraform output 'shop_migrate_task' is missing in $env_name"
 cluster=$(jq -er '.cluster' <<< "$migrate")
 container=$(jq -er '.container_name' <<< "$migrate")
-migrate_command=$(jq -ec '.command' <<< "$migrate")
+migrate_family=$(jq -er '.family' <<< "$migrate") \
+  || fail "Terraform output 'shop_migrate_task' has no family: apply terraform/envs/$env_name first"
 network=$(jq -ec '{awsvpcConfiguration: {
     subnets: .subnet_ids,
     securityGroups: .security_group_ids,
     assignPublicIp: (.assign_public_ip // "DISABLED")}}' <<< "$migrate")
 image="$ecr_repository_url:$sha"
 info "MWAA environment $mwaa_environment (bucket $mwaa_bucket), artefacts bucket $artefacts_bucket"
-info "ECS cluster $cluster, service $service, task definition family $family"
+info "ECS cluster $cluster, service $service, task definition families $family and $migrate_family"
 info "image $image"
 
 aws ecr describe-images --repository-name "${ecr_repository_url#*/}" \
@@ -171,37 +174,59 @@ else
   info "MWAA is updating (20 to 30 minutes); the shop is released meanwhile, step 6 waits"
 fi
 
-# --- 3. the new task definition revision ------------------------------------------------------
+# --- 3. the new task definition revisions ----------------------------------------------------
 
-step "3. Registering a revision of $family with $image"
-described=$(aws ecs describe-task-definition --task-definition "$family" --include TAGS --output json)
-current_arn=$(jq -r '.taskDefinition.taskDefinitionArn' <<< "$described")
-info "copying $current_arn"
-jq -e --arg name "$container" 'any(.taskDefinition.containerDefinitions[]; .name == $name)' \
-  <<< "$described" > /dev/null || fail "no container '$container' in $current_arn"
-registration=$(mktemp)
-trap 'rm -f "$registration"' EXIT
-# The user's tags are copied too (tags under aws: are AWS's own and cannot be set).
-tags=$(jq -c '[(.tags // [])[] | select(.key | startswith("aws:") | not)]' <<< "$described")
-jq --arg name "$container" --arg image "$image" --argjson tags "$tags" '
-  .taskDefinition
-  | .containerDefinitions |= map(if .name == $name then .image = $image else . end)
-  | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,
-        .registeredAt, .registeredBy, .deregisteredAt)
-  | if ($tags | length) > 0 then .tags = $tags else . end
-' <<< "$described" > "$registration"
-new_arn=$(aws ecs register-task-definition --cli-input-json "file://$registration" \
-  --query 'taskDefinition.taskDefinitionArn' --output text)
+registrations=$(mktemp -d)
+trap 'rm -rf "$registrations"' EXIT
+
+# Register a copy of the family's latest revision with the commit's image in $container, its
+# registration kept as <dir>/<family>.json; print the new revision's ARN.
+register_revision() {
+  local family=$1 described current_arn tags registration="$registrations/$1.json"
+  described=$(aws ecs describe-task-definition --task-definition "$family" --include TAGS \
+    --output json) || fail "cannot describe the task definition family $family"
+  current_arn=$(jq -r '.taskDefinition.taskDefinitionArn' <<< "$described")
+  info "copying $current_arn" >&2
+  jq -e --arg name "$container" 'any(.taskDefinition.containerDefinitions[]; .name == $name)' \
+    <<< "$described" > /dev/null || fail "no container '$container' in $current_arn"
+  # The user's tags are copied too (tags under aws: are AWS's own and cannot be set).
+  tags=$(jq -c '[(.tags // [])[] | select(.key | startswith("aws:") | not)]' <<< "$described")
+  jq --arg name "$container" --arg image "$image" --argjson tags "$tags" '
+    .taskDefinition
+    | .containerDefinitions |= map(if .name == $name then .image = $image else . end)
+    | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,
+          .registeredAt, .registeredBy, .deregisteredAt)
+    | if ($tags | length) > 0 then .tags = $tags else . end
+  ' <<< "$described" > "$registration"
+  aws ecs register-task-definition --cli-input-json "file://$registration" \
+    --query 'taskDefinition.taskDefinitionArn' --output text
+}
+
+step "3. Registering revisions of $family and $migrate_family with $image"
+new_arn=$(register_revision "$family")
 info "registered $new_arn"
+migrate_arn=$(register_revision "$migrate_family")
+info "registered $migrate_arn"
+registration="$registrations/$family.json"
+migrate_registration="$registrations/$migrate_family.json"
+# The owner's URL is for the migrations only: a service revision that reads it would run the
+# shop with the right to change (or drop) its schema.
+owner_secret=$(jq -r --arg name "$container" '.containerDefinitions[] | select(.name == $name)
+  | .secrets[]? | select(.name == "DATABASE_URL") | .valueFrom' "$migrate_registration")
+[[ -n $owner_secret ]] || fail "$migrate_arn reads no DATABASE_URL secret"
+if jq -e --arg secret "$owner_secret" 'any(.containerDefinitions[].secrets[]?; .valueFrom == $secret)' \
+  "$registration" > /dev/null; then
+  fail "$new_arn reads the migrations' DATABASE_URL ($owner_secret): the service must sign in as olist_shop_app"
+fi
 
 # --- 4. the migrations, before any traffic reaches the new image ------------------------------
 
-step "4. Running the migrations: $(jq -r 'join(" ")' <<< "$migrate_command")"
-overrides=$(jq -nc --arg name "$container" --argjson command "$migrate_command" \
-  '{containerOverrides: [{name: $name, command: $command}]}')
-run=$(aws ecs run-task --cluster "$cluster" --task-definition "$new_arn" \
+migrate_command=$(jq -r --arg name "$container" '.containerDefinitions[]
+  | select(.name == $name) | .command // [] | join(" ")' "$migrate_registration")
+step "4. Running the migrations on $migrate_arn: $migrate_command"
+run=$(aws ecs run-task --cluster "$cluster" --task-definition "$migrate_arn" \
   --launch-type FARGATE --count 1 --started-by "release-${sha:0:12}" \
-  --network-configuration "$network" --overrides "$overrides" --output json)
+  --network-configuration "$network" --output json)
 task_arn=$(jq -r '.tasks[0].taskArn // empty' <<< "$run")
 if [[ -z $task_arn ]]; then
   jq -r '.failures[]? | "    \(.arn // "-"): \(.reason) \(.detail // "")"' <<< "$run" >&2
@@ -223,9 +248,9 @@ if [[ $exit_code != 0 ]]; then
     '.tasks[0].containers[] | select(.name == $name) | .reason // "-"' <<< "$task")" >&2
   # The task's last log lines (awslogs: <prefix>/<container>/<task id>).
   log_group=$(jq -r --arg name "$container" '.containerDefinitions[]
-    | select(.name == $name) | .logConfiguration.options["awslogs-group"] // empty' "$registration")
+    | select(.name == $name) | .logConfiguration.options["awslogs-group"] // empty' "$migrate_registration")
   log_prefix=$(jq -r --arg name "$container" '.containerDefinitions[]
-    | select(.name == $name) | .logConfiguration.options["awslogs-stream-prefix"] // empty' "$registration")
+    | select(.name == $name) | .logConfiguration.options["awslogs-stream-prefix"] // empty' "$migrate_registration")
   if [[ -n $log_group && -n $log_prefix ]]; then
     stream="$log_prefix/$container/${task_arn##*/}"
     info "last lines of $log_group $stream:" >&2

@@ -1,6 +1,7 @@
 """deploy/release.sh, the Deploy workflow's last step, run for real against stand-ins of the AWS
 CLI and Terraform that answer as AWS documents and record every call: the order of a release
-(bundles, MWAA, a new revision, migrations, then the service) and what a failed migration leaves.
+(bundles, MWAA, new revisions of the service's and the migrate task's definitions, migrations as
+the owner of the tables, then the service) and what a failed migration leaves.
 """
 
 from __future__ import annotations
@@ -16,18 +17,50 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHA = "0123456789abcdef0123456789abcdef01234567"
-FAMILY_ARN = "arn:aws:ecs:sa-east-1:111111111111:task-definition/olist-dev-shop"
+TASK_DEFINITIONS = "arn:aws:ecs:sa-east-1:111111111111:task-definition/"
+# An ARN prefix, no secret value:
+# pragma: allowlist nextline secret
+SECRETS = "arn:aws:secretsmanager:sa-east-1:111111111111:secret:olist/shop/"
+IMAGE = f"111111111111.dkr.ecr.sa-east-1.amazonaws.com/olist-dev-shop:{SHA}"
+# The latest revision of each family, as Terraform registers them (terraform/modules/shop_service).
+APP_URL, OWNER_URL = SECRETS + "database_url-a1", SECRETS + "migrations_database_url-b2"
+FAMILIES = {
+    "olist-dev-shop": {
+        "command": ["sh", "-c", "exec gunicorn config.wsgi"],
+        "logConfiguration": {
+            "options": {"awslogs-group": "/ecs/olist-dev/shop", "awslogs-stream-prefix": "shop"}
+        },
+        "secrets": [
+            {"name": "DJANGO_SECRET_KEY", "valueFrom": SECRETS + "django_secret_key-c3"},
+            {"name": "DATABASE_URL", "valueFrom": APP_URL},
+        ],
+    },
+    "olist-dev-shop-migrate": {
+        "command": ["python", "manage.py", "migrate", "--no-input"],
+        "logConfiguration": {
+            "options": {"awslogs-group": "/ecs/olist-dev/shop", "awslogs-stream-prefix": "migrate"}
+        },
+        "secrets": [
+            {"name": "DJANGO_SECRET_KEY", "valueFrom": SECRETS + "django_secret_key-c3"},
+            {"name": "DATABASE_URL", "valueFrom": OWNER_URL},
+        ],
+    },
+}
 
-# Answers of `aws` by its first two words; the stand-in prints them and records the call.
+# Answers of `aws` by its first two words; the stand-in prints them and records the call (with
+# the registered definition, read from its file:// before the script deletes it).
 FAKE_AWS = r"""
 import json, os, sys
 args = sys.argv[1:]
 state = json.load(open(os.environ["FAKE_STATE"]))
-with open(os.environ["FAKE_CALLS"], "a") as calls:
-    calls.write(json.dumps(args) + "\n")
 command = " ".join(args[:2])
 def arg(name):
     return args[args.index(name) + 1]
+registered = None
+if command == "ecs register-task-definition":
+    registered = json.load(open(arg("--cli-input-json").removeprefix("file://")))
+with open(os.environ["FAKE_CALLS"], "a") as calls:
+    calls.write(json.dumps({"args": args, "registered": registered}) + "\n")
 if command == "ecr describe-images":
     print("{}")
 elif command == "s3api head-object":
@@ -40,11 +73,13 @@ elif command == "mwaa get-environment":
     else:
         print(json.dumps({"plugins": "old", "requirements": "old"}))
 elif command == "ecs describe-task-definition":
-    definition = {"taskDefinitionArn": os.environ["FAMILY_ARN"] + ":7", "revision": 7,
-                  "containerDefinitions": [{"name": "shop", "image": "repo:old"}]}
+    family = arg("--task-definition")
+    container = {"name": "shop", "image": "repo:old", **state["families"][family]}
+    definition = {"taskDefinitionArn": state["arns"] + family + ":7", "family": family,
+                  "revision": 7, "containerDefinitions": [container]}
     print(json.dumps({"taskDefinition": definition, "tags": []}))
 elif command == "ecs register-task-definition":
-    print(os.environ["FAMILY_ARN"] + ":8")
+    print(state["arns"] + registered["family"] + ":8")
 elif command == "ecs run-task":
     task = {"taskArn": "arn:aws:ecs:sa-east-1:111111111111:task/olist-dev/abc"}
     print(json.dumps({"tasks": [task], "failures": []}))
@@ -52,7 +87,7 @@ elif command == "ecs describe-tasks":
     print(json.dumps({"tasks": [{"stopCode": "EssentialContainerExited",
         "containers": [{"name": "shop", "exitCode": state["migrate_exit_code"]}]}]}))
 elif command == "ecs describe-services":
-    deployment = {"taskDefinition": os.environ["FAMILY_ARN"] + ":8", "rolloutState": "COMPLETED"}
+    deployment = {"taskDefinition": state["arns"] + "olist-dev-shop:8", "rolloutState": "COMPLETED"}
     print(json.dumps(deployment))
 elif command == "logs get-log-events":
     print("django.db.utils.ProgrammingError: relation does not exist")
@@ -69,8 +104,9 @@ OUTPUTS = {
     "shop_task_definition_family": "olist-dev-shop",
     "shop_migrate_task": {
         "cluster": "olist-dev",
+        "family": "olist-dev-shop-migrate",
+        "task_definition": TASK_DEFINITIONS + "olist-dev-shop-migrate:1",
         "container_name": "shop",
-        "command": ["python", "manage.py", "migrate", "--no-input"],
         "subnet_ids": ["subnet-1"],
         "security_group_ids": ["sg-1"],
         "assign_public_ip": "DISABLED",
@@ -103,15 +139,24 @@ def release(tmp_path):
         (bin_dir / tool).chmod(0o755)
     state, calls = tmp_path / "state.json", tmp_path / "calls.jsonl"
 
-    def run(*args: str, migrate_exit_code: int = 0) -> tuple[subprocess.CompletedProcess, list]:
-        state.write_text(json.dumps({"migrate_exit_code": migrate_exit_code}))
+    def run(
+        *args: str, migrate_exit_code: int = 0, families: dict = FAMILIES
+    ) -> tuple[subprocess.CompletedProcess, list]:
+        state.write_text(
+            json.dumps(
+                {
+                    "migrate_exit_code": migrate_exit_code,
+                    "families": families,
+                    "arns": TASK_DEFINITIONS,
+                }
+            )
+        )
         calls.write_text("")
         env = {
             **os.environ,
             "PATH": f"{bin_dir}:{os.environ['PATH']}",
             "FAKE_STATE": str(state),
             "FAKE_CALLS": str(calls),
-            "FAMILY_ARN": FAMILY_ARN,
         }
         done = subprocess.run(
             ["bash", str(checkout / "deploy" / "release.sh"), *args],
@@ -120,10 +165,36 @@ def release(tmp_path):
             text=True,
             timeout=60,
         )
-        made = [json.loads(line) for line in calls.read_text().splitlines()]
-        return done, [" ".join(call[:2]) for call in made]
+        return done, [Call(**json.loads(line)) for line in calls.read_text().splitlines()]
 
     return run
+
+
+class Call:
+    """One `aws` call: its arguments and, for register-task-definition, the definition sent."""
+
+    def __init__(self, args: list[str], registered: dict | None):
+        self.args, self.registered = args, registered
+        self.command = " ".join(args[:2])
+
+    def __eq__(self, other: object) -> bool:  # `"ecs run-task" in calls`
+        return self.command == other if isinstance(other, str) else NotImplemented
+
+    __hash__ = None
+
+    def arg(self, name: str) -> str:
+        return self.args[self.args.index(name) + 1]
+
+
+def _registered(calls: list[Call]) -> dict[str, dict]:
+    """The definitions the release registered, by family."""
+    return {c.registered["family"]: c.registered for c in calls if c.registered is not None}
+
+
+def _secrets(definition: dict) -> set[str]:
+    return {
+        s["valueFrom"] for c in definition["containerDefinitions"] for s in c.get("secrets", [])
+    }
 
 
 def test_a_release_migrates_on_the_new_revision_before_the_service_rolls_to_it(release):
@@ -139,6 +210,42 @@ def test_a_release_migrates_on_the_new_revision_before_the_service_rolls_to_it(r
     ]
     positions = [calls.index(call) for call in order]
     assert positions == sorted(positions)
+    registered = _registered(calls)
+    assert set(registered) == {"olist-dev-shop", "olist-dev-shop-migrate"}
+    for definition in registered.values():
+        assert [c["image"] for c in definition["containerDefinitions"]] == [IMAGE]
+
+
+def test_the_migrations_run_the_migrate_familys_new_revision_as_the_owner(release):
+    done, calls = release("dev", SHA)
+    assert done.returncode == 0, done.stderr
+    (run,) = [c for c in calls if c.command == "ecs run-task"]
+    assert run.arg("--task-definition") == TASK_DEFINITIONS + "olist-dev-shop-migrate:8"
+    assert "--overrides" not in run.args  # the migrate definition's own command runs
+    (roll,) = [c for c in calls if c.command == "ecs update-service"]
+    assert roll.arg("--task-definition") == TASK_DEFINITIONS + "olist-dev-shop:8"
+    registered = _registered(calls)
+    assert OWNER_URL in _secrets(registered["olist-dev-shop-migrate"])
+    assert OWNER_URL not in _secrets(registered["olist-dev-shop"])
+    assert APP_URL in _secrets(registered["olist-dev-shop"])
+    # Both revisions are registered before the migrations; the service rolls after them.
+    registrations = [i for i, c in enumerate(calls) if c == "ecs register-task-definition"]
+    assert max(registrations) < calls.index("ecs run-task") < calls.index("ecs update-service")
+
+
+def test_a_service_revision_reading_the_owners_url_is_never_run_or_rolled_out(release):
+    shop = FAMILIES["olist-dev-shop"]
+    leaky = {
+        **FAMILIES,
+        "olist-dev-shop": {
+            **shop,
+            "secrets": [*shop["secrets"][:1], {"name": "DATABASE_URL", "valueFrom": OWNER_URL}],
+        },
+    }
+    done, calls = release("dev", SHA, families=leaky)
+    assert done.returncode == 1
+    assert "the service must sign in as olist_shop_app" in done.stderr
+    assert "ecs run-task" not in calls and "ecs update-service" not in calls
 
 
 def test_a_failed_migration_stops_the_release_and_leaves_the_service_alone(release):
@@ -148,6 +255,8 @@ def test_a_failed_migration_stops_the_release_and_leaves_the_service_alone(relea
     assert "the service stays on its current revision, still serving" in done.stderr
     assert "ecs run-task" in calls
     assert "ecs update-service" not in calls
+    (logs,) = [c for c in calls if c.command == "logs get-log-events"]
+    assert logs.arg("--log-stream-name") == "migrate/shop/abc"  # the migrate task's own stream
 
 
 @pytest.mark.parametrize(

@@ -71,8 +71,9 @@ output "secret_arns" {
     module.secrets.airflow_connections_secret_arns,
     module.secrets.shop_secret_arns,
     {
-      metabase_database_uri  = module.secrets.metabase_database_uri_secret_arn
-      metabase_warehouse_url = module.secrets.metabase_warehouse_url_secret_arn
+      migrations_database_url = module.secrets.shop_migrations_database_url_secret_arn
+      metabase_database_uri   = module.secrets.metabase_database_uri_secret_arn
+      metabase_warehouse_url  = module.secrets.metabase_warehouse_url_secret_arn
     },
   )
 }
@@ -93,7 +94,7 @@ output "shop_service_name" {
 }
 
 output "shop_task_definition_family" {
-  description = "The shop's task definition family; the deploy registers a revision per release."
+  description = "The shop service's task definition family; the deploy registers a revision per release."
   value       = module.shop_service.shop_task_definition_family
 }
 
@@ -113,6 +114,6 @@ output "github_plan_role_arn" {
 }
 
 output "shop_migrate_task" {
-  description = "What aws ecs run-task needs to run the shop's migrations before a new version serves."
+  description = "What aws ecs run-task needs to run the shop's migrations before a new version serves: the cluster, the network and the migrate task definition's family (its own execution role, the owner's database URL), of which the deploy registers a revision per release."
   value       = module.shop_service.migrate
 }

@@ -45,6 +45,11 @@ locals {
   shop_health_check_script = "import urllib.request as r; r.urlopen(r.Request('http://127.0.0.1:${local.shop_port}/healthz', headers={'Host': '${var.shop_domain}'}), timeout=4)"
 
   migrate_command = ["python", "manage.py", "migrate", "--no-input"]
+
+  # awslogs streams are <prefix>/<container>/<task id>: the service's and the migrations' tasks
+  # share the shop's log group, told apart (and their roles' log grants) by the prefix.
+  shop_log_prefix    = "shop"
+  migrate_log_prefix = "migrate"
 }
 
 # --- KMS key (ECR repository, log groups) -------------------------------------
@@ -243,12 +248,22 @@ data "aws_iam_policy_document" "ecs_tasks_trust" {
   }
 }
 
+# Two task execution roles, so that only the migrate one-off can read the owner's database URL:
+# the services' role (the shop's and Metabase's secrets) and the migrate task's role (the shop's
+# Django key and the migrations' URL). Both pull the shop image through the shared policy.
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-shop-service-execution"
-  description        = "ECS task execution: pull the shop image, write the task logs, read the task secrets"
+  description        = "ECS task execution of the shop and Metabase services: pull the shop image, write the task logs, read the services' secrets"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
 }
 
+resource "aws_iam_role" "migrate_execution" {
+  name               = "${var.name}-shop-migrate-execution"
+  description        = "ECS task execution of the shop's one-off migrate task: pull the shop image, write its logs, read the migrations' database URL"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
+}
+
+# What both execution roles need: the shop image and decrypting the secrets they may read.
 data "aws_iam_policy_document" "execution" {
   # GetAuthorizationToken has no resource type: the token is for the registry, not a repository.
   statement {
@@ -269,30 +284,7 @@ data "aws_iam_policy_document" "execution" {
     resources = [aws_ecr_repository.shop.arn]
   }
 
-  statement {
-    sid    = "WriteTaskLogs"
-    effect = "Allow"
-    actions = [
-      "logs:CreateLogStream",
-      "logs:PutLogEvents",
-    ]
-    resources = [
-      "${local.log_group_arns.shop}:log-stream:*",
-      "${local.log_group_arns.metabase}:log-stream:*",
-    ]
-  }
-
-  statement {
-    sid     = "ReadTaskSecrets"
-    effect  = "Allow"
-    actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      var.shop_secret_arns.django_secret_key,
-      var.shop_secret_arns.database_url,
-      var.metabase_database_uri_secret_arn,
-    ]
-  }
-
+  # Only the secrets each role's own policy lets it read: the key is shared by all of them.
   statement {
     sid       = "DecryptTaskSecrets"
     effect    = "Allow"
@@ -311,6 +303,72 @@ resource "aws_iam_role_policy" "execution" {
   name   = "task-execution"
   role   = aws_iam_role.execution.id
   policy = data.aws_iam_policy_document.execution.json
+}
+
+resource "aws_iam_role_policy" "migrate_execution" {
+  name   = "task-execution"
+  role   = aws_iam_role.migrate_execution.id
+  policy = data.aws_iam_policy_document.execution.json
+}
+
+data "aws_iam_policy_document" "service_execution" {
+  statement {
+    sid    = "WriteServiceLogs"
+    effect = "Allow"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    resources = [
+      "${local.log_group_arns.shop}:log-stream:${local.shop_log_prefix}/*",
+      "${local.log_group_arns.metabase}:log-stream:*",
+    ]
+  }
+
+  statement {
+    sid     = "ReadServiceSecrets"
+    effect  = "Allow"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      var.shop_secret_arns.django_secret_key,
+      var.shop_secret_arns.database_url,
+      var.metabase_database_uri_secret_arn,
+    ]
+  }
+}
+
+resource "aws_iam_role_policy" "service_execution" {
+  name   = "service-secrets-and-logs"
+  role   = aws_iam_role.execution.id
+  policy = data.aws_iam_policy_document.service_execution.json
+}
+
+data "aws_iam_policy_document" "migrate_execution" {
+  statement {
+    sid    = "WriteMigrateLogs"
+    effect = "Allow"
+    actions = [
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+    ]
+    resources = ["${local.log_group_arns.shop}:log-stream:${local.migrate_log_prefix}/*"]
+  }
+
+  statement {
+    sid     = "ReadMigrateSecrets"
+    effect  = "Allow"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      var.shop_secret_arns.django_secret_key,
+      var.migrations_database_url_secret_arn,
+    ]
+  }
+}
+
+resource "aws_iam_role_policy" "migrate_secrets_and_logs" {
+  name   = "migrate-secrets-and-logs"
+  role   = aws_iam_role.migrate_execution.id
+  policy = data.aws_iam_policy_document.migrate_execution.json
 }
 
 # Task roles without policies: neither the shop nor Metabase calls an AWS API.
@@ -399,7 +457,62 @@ resource "aws_ecs_task_definition" "shop" {
         options = {
           awslogs-group         = aws_cloudwatch_log_group.this["shop"].name
           awslogs-region        = local.region
-          awslogs-stream-prefix = "shop"
+          awslogs-stream-prefix = local.shop_log_prefix
+        }
+      }
+    }
+  ])
+}
+
+# The deploy's one-off migrate task: the shop's image and settings, signed in to the database as
+# the owner of the shop's tables (the migrations change the schema, which the service's
+# olist_shop_app role may not). Only this definition's execution role reads the owner's URL.
+resource "aws_ecs_task_definition" "shop_migrate" {
+  family                   = "${var.name}-shop-migrate"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.shop_cpu
+  memory                   = var.shop_memory
+  execution_role_arn       = aws_iam_role.migrate_execution.arn
+  task_role_arn            = aws_iam_role.shop_task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  volume {
+    name = "tmp"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name                   = "shop"
+      image                  = "${aws_ecr_repository.shop.repository_url}:${var.shop_image_tag}"
+      essential              = true
+      readonlyRootFilesystem = true
+      command                = local.migrate_command
+      environment = [
+        { name = "DJANGO_ENV", value = "production" },
+        { name = "DJANGO_ALLOWED_HOSTS", value = var.shop_domain },
+      ]
+      secrets = [
+        { name = "DJANGO_SECRET_KEY", valueFrom = var.shop_secret_arns.django_secret_key },
+        { name = "DATABASE_URL", valueFrom = var.migrations_database_url_secret_arn },
+      ]
+      mountPoints = [
+        {
+          sourceVolume  = "tmp"
+          containerPath = "/tmp"
+          readOnly      = false
+        }
+      ]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.this["shop"].name
+          awslogs-region        = local.region
+          awslogs-stream-prefix = local.migrate_log_prefix
         }
       }
     }

@@ -34,7 +34,7 @@ output "metabase_service_name" {
 }
 
 output "shop_task_definition_family" {
-  description = "Family of the shop's task definition (the one-off migrate runs its latest revision)."
+  description = "Family of the shop service's task definition (the deploy registers a revision per release)."
   value       = aws_ecs_task_definition.shop.family
 }
 
@@ -64,8 +64,13 @@ output "ecr_repository_url" {
 }
 
 output "task_execution_role_arn" {
-  description = "ARN of the ECS task execution role (image pull, logs, secrets)."
+  description = "ARN of the services' ECS task execution role (image pull, logs, the services' secrets)."
   value       = aws_iam_role.execution.arn
+}
+
+output "migrate_task_execution_role_arn" {
+  description = "ARN of the migrate task's execution role (image pull, its logs, the migrations' database URL)."
+  value       = aws_iam_role.migrate_execution.arn
 }
 
 output "shop_task_role_arn" {
@@ -84,12 +89,12 @@ output "web_acl_arn" {
 }
 
 output "migrate" {
-  description = "What the deploy's one-off migrate needs for `aws ecs run-task` (Fargate, private subnets, no public IP, the shop container's command overridden)."
+  description = "What the deploy's one-off migrate needs for `aws ecs run-task` (Fargate, private subnets, no public IP): the migrate task definition's family, whose container runs the migrations as the owner of the shop's tables without any override."
   value = {
     cluster            = aws_ecs_cluster.this.name
-    task_definition    = aws_ecs_task_definition.shop.arn
+    family             = aws_ecs_task_definition.shop_migrate.family
+    task_definition    = aws_ecs_task_definition.shop_migrate.arn
     container_name     = "shop"
-    command            = local.migrate_command
     subnet_ids         = var.private_subnet_ids
     security_group_ids = [aws_security_group.shop.id]
     assign_public_ip   = "DISABLED"

@@ -179,6 +179,16 @@ variable "shop_secret_arns" {
   }
 }
 
+variable "migrations_database_url_secret_arn" {
+  type        = string
+  description = "ARN of the secret holding the migrations' DATABASE_URL, the owner of the shop's tables (the secrets module's shop_migrations_database_url_secret_arn); only the migrate task's execution role reads it."
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:secretsmanager:", var.migrations_database_url_secret_arn))
+    error_message = "migrations_database_url_secret_arn must be a Secrets Manager ARN."
+  }
+}
+
 variable "metabase_database_uri_secret_arn" {
   type        = string
   description = "ARN of the secret holding Metabase's application database URI (MB_DB_CONNECTION_URI)."
