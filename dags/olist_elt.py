@@ -82,7 +82,10 @@ def _warehouse():
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
-        # Every task's outcome goes to the warehouse's audit.pipeline_runs (see docs/).
+        # Every task's outcome goes to the warehouse's audit.pipeline_runs (see docs/). The
+        # row each attempt writes when it starts lets its retry record an attempt whose worker
+        # was killed (SIGKILL runs no callback) as failed.
+        "on_execute_callback": make_audit_callback(_warehouse, state="running"),
         "on_failure_callback": make_audit_callback(_warehouse, state="failed"),
         "on_retry_callback": make_audit_callback(_warehouse, state="up_for_retry"),
         "on_success_callback": make_audit_callback(_warehouse, state="success"),

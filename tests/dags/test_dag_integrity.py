@@ -36,7 +36,9 @@ print(json.dumps({
                     "type": type(t).__name__,
                     "outlets": [a.name for a in t.outlets],
                     "callbacks": [
-                        bool(t.on_failure_callback), bool(t.on_success_callback)
+                        bool(t.on_execute_callback),
+                        bool(t.on_failure_callback),
+                        bool(t.on_success_callback),
                     ],
                 }
                 for t in dag.tasks
@@ -107,7 +109,7 @@ def test_elt_dag_runs_lake_warehouse_checks_marts_report_dashboards(parsed):
 
 def test_every_elt_task_is_audited_and_writers_name_their_assets(parsed):
     tasks = parsed["dags"]["olist_elt"]["tasks"]
-    assert all(task["callbacks"] == [True, True] for task in tasks.values())
+    assert all(task["callbacks"] == [True, True, True] for task in tasks.values())
     assert tasks["lake.extract"]["outlets"] == ["olist.lake.raw"]
     assert tasks["lake.clean"]["outlets"] == ["olist.lake.processed", "olist.lake.rejected"]
     assert "olist.warehouse.staging.lake_orders" in tasks["warehouse.load"]["outlets"]

@@ -37,16 +37,23 @@ def extract(
 
     ingest_date = ingest_date_of(interval_end, run_after)
     lake = connections.lake(settings)
-    results = extract_tables(
-        connections.postgres_url(settings.shop_conn_id),
-        lake,
-        ingest_date=ingest_date,
-        run_id=run_id,
-        interval_start=interval_start,
-        interval_end=interval_end or run_after,
-        full_refresh=full_refresh,
-        lookback=timedelta(minutes=settings.extract_lookback_minutes),
-    )
+    try:
+        results = extract_tables(
+            connections.postgres_url(settings.shop_conn_id),
+            lake,
+            ingest_date=ingest_date,
+            run_id=run_id,
+            interval_start=interval_start,
+            interval_end=interval_end or run_after,
+            full_refresh=full_refresh,
+            lookback=timedelta(minutes=settings.extract_lookback_minutes),
+        )
+    except Exception as exc:  # a shop restarted or unreachable: say which, and what is left
+        raise RuntimeError(
+            f"the extract from the shop of connection {settings.shop_conn_id!r} failed; the"
+            " table being read committed no partition (its previous one, if any, stands) and"
+            f" a retry extracts every table again: {type(exc).__name__}: {exc}"
+        ) from exc
     for result in results:
         log.info("extracted %s", result.as_dict())
     details = lake.manifest("raw", results[0].table, ingest_date).details
@@ -116,7 +123,13 @@ def load(settings: PipelineSettings, facts: RunFacts) -> dict[str, int]:
 
     lake = connections.lake(settings)
     warehouse = connections.warehouse(settings)
-    warehouse.create_schemas()
+    try:
+        warehouse.create_schemas()
+    except Exception as exc:  # before any row moves: say which warehouse, nothing is written
+        raise RuntimeError(
+            f"the warehouse of connection {settings.warehouse_conn_id!r} cannot be reached or"
+            f" prepared; nothing was loaded: {exc}"
+        ) from exc
     loaded = {}
     for table in TABLES:
         result = warehouse.load_partition(lake, table.name, facts.ingest_date)

@@ -10,7 +10,8 @@ run_id            the DAG run (``scheduled__...``, ``manual__...``)
 task_id           the task that failed; null on a run's own row
 map_index         the mapped task's index (-1 when the task is not mapped); null on a run's row
 try_number        the attempt (1, 2, ...); null on a run's row
-state             ``failed`` (``up_for_retry`` from a retry callback) or ``success``
+state             ``failed`` (``up_for_retry`` from a retry callback), ``success``, or
+                  ``running`` (from an execute callback, written when the attempt starts)
 logical_date      the run's logical date (null for a run without one)
 started_at        when the task instance (or the run) started
 finished_at       when it ended (the callback's moment when Airflow has not set it yet)
@@ -24,6 +25,14 @@ table also holds every stage's seconds); the factory builds the warehouse when t
 runs, so the DAG file does not touch a connection while it is parsed and tests pass a
 warehouse of their own. The callback never raises: an audit that
 cannot be written is logged, and Airflow reports the task's own failure as usual.
+
+**An attempt that dies without a word.** A worker killed with SIGKILL (the out-of-memory
+killer, a lost host, a node recycled under MWAA) runs no callback, so its failure would leave no
+row. With ``make_audit_callback(..., state="running")`` as the ``on_execute_callback``, every
+attempt writes a ``running`` row when it starts; the next attempt of the same task (Airflow's
+retry, or a cleared task) finds the earlier ``running`` row that no outcome followed and records
+that attempt as ``failed`` (``ABANDONED_ERROR``; ``finished_at`` null, the moment of death being
+unknown) before its own ``running`` row. The table stays append-only.
 
 The row goes through ``Warehouse.run_script`` with its values as bound parameters, so the same
 code writes it to PostgreSQL and to Redshift (where the Data API's batch binds them).
@@ -41,7 +50,11 @@ from olist_pipeline.warehouse.protocol import Statement, Warehouse
 log = logging.getLogger(__name__)
 
 TABLE = "audit.pipeline_runs"
-STATES = ("failed", "up_for_retry", "success")
+STATES = ("failed", "up_for_retry", "success", "running")
+ABANDONED_ERROR = (
+    "the attempt ended without recording an outcome (its worker was killed or lost);"
+    " noticed by try {try_number}"
+)
 ERROR_LIMIT = 2000
 # Redshift measures varchar in bytes: 2,000 characters of UTF-8 take up to 8,000.
 CREATE_TABLE_SQL = f"""
@@ -90,8 +103,9 @@ def record_run(
 ) -> dict[str, Any]:
     """Write one row (a run's, or with ``task_id`` a task's); the row as written.
 
-    ``finished_at`` defaults to now. Creates the schema and table if missing, in the same
-    transaction as the insert.
+    ``finished_at`` defaults to now (null for a ``running`` row). Creates the schema and table
+    if missing, in the same transaction as the insert. A task's ``running`` row first records
+    its earlier attempts that started and never ended as ``failed`` (``abandoned_attempts``).
     """
     if state not in STATES:
         raise ValueError(f"state {state!r}; expected one of {', '.join(STATES)}")
@@ -105,19 +119,44 @@ def record_run(
         "state": state,
         "logical_date": logical_date,
         "started_at": started_at,
-        "finished_at": finished_at or now,
+        "finished_at": None if state == "running" else (finished_at or now),
         "error": error_text(error),
         "recorded_at": now,
     }
     placeholders = ", ".join(f"%({column})s" for column in COLUMNS)
+    insert = Statement(f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({placeholders})", row)
+    abandoned = [abandoned_attempts(row)] if state == "running" and task_id and try_number else []
     warehouse.run_script(
-        [
-            "create schema if not exists audit",
-            CREATE_TABLE_SQL,
-            Statement(f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({placeholders})", row),
-        ]
+        ["create schema if not exists audit", CREATE_TABLE_SQL, *abandoned, insert]
     )
     return row
+
+
+def abandoned_attempts(row: dict[str, Any]) -> Statement:
+    """The statement recording as ``failed`` every earlier attempt of ``row``'s task that wrote
+    its ``running`` row and no outcome after it (the worker died before any callback)."""
+    same_task = (
+        "{alias}.dag_id = %(dag_id)s and {alias}.run_id = %(run_id)s"
+        " and {alias}.task_id = %(task_id)s"
+        " and coalesce({alias}.map_index, -1) = coalesce(%(map_index)s, -1)"
+    )
+    columns = ", ".join(COLUMNS)
+    sql = (
+        f"insert into {TABLE} ({columns})"
+        " select started.dag_id, started.run_id, started.task_id, started.map_index,"
+        " started.try_number, 'failed', started.logical_date, started.started_at,"
+        " null, %(abandoned_error)s, %(recorded_at)s"
+        f" from {TABLE} started"
+        f" where {same_task.format(alias='started')}"
+        " and started.state = 'running' and started.try_number < %(try_number)s"
+        f" and not exists (select 1 from {TABLE} ended"
+        f" where {same_task.format(alias='ended')}"
+        " and ended.try_number = started.try_number and ended.state <> 'running')"
+    )
+    params = {key: row[key] for key in ("dag_id", "run_id", "task_id", "map_index", "try_number")}
+    params["recorded_at"] = row["recorded_at"]
+    params["abandoned_error"] = ABANDONED_ERROR.format(try_number=row["try_number"])
+    return Statement(sql, params)
 
 
 def record_task(warehouse: Warehouse, context: Any, *, state: str = "failed") -> dict[str, Any]:
@@ -164,9 +203,10 @@ def make_audit_callback(
     """A task callback that records the task instance in the warehouse with ``state``.
 
     ``failed`` for an ``on_failure_callback``, ``success`` for an ``on_success_callback``,
-    ``up_for_retry`` for an ``on_retry_callback``. Whatever goes wrong while
-    recording (no connection, no warehouse, a context without the expected keys) is logged,
-    never raised: a broken audit must not hide the failure it was meant to record.
+    ``up_for_retry`` for an ``on_retry_callback``, ``running`` for an ``on_execute_callback``
+    (which also records the task's earlier attempts that died without a callback). Whatever
+    goes wrong while recording (no connection, no warehouse, a context without the expected
+    keys) is logged, never raised: a broken audit must not hide the failure it was meant to record.
     """
     if state not in STATES:
         raise ValueError(f"state {state!r}; expected one of {', '.join(STATES)}")

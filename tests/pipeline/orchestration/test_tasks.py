@@ -135,6 +135,32 @@ def test_the_extract_works_out_the_run_s_facts(monkeypatch, loaded_shop_url, lak
     assert quiet.extracted_before == end + timedelta(days=401)
 
 
+def test_an_unreachable_shop_fails_the_extract_naming_its_connection(monkeypatch, lake):
+    """Airflow's log shows the last exception: it must say which shop could not be read, and
+    the lake must hold nothing a later task could take for this run's extract."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the probe is
+    monkeypatch.setenv("AIRFLOW_CONN_OLIST_SHOP", f"postgresql://postgres@127.0.0.1:{port}/shop")
+    monkeypatch.setenv("LAKE_URI", lake.uri)
+
+    with pytest.raises(RuntimeError) as failure:
+        extract(
+            PipelineSettings.from_env(),
+            run_id="manual__unreachable",
+            interval_start=None,
+            interval_end=None,
+            run_after=datetime(2026, 11, 24, 3, tzinfo=UTC),
+            full_refresh=True,
+        )
+
+    message = str(failure.value)
+    assert "connection 'olist_shop'" in message and str(port) in message, message
+    assert all(lake.partitions("raw", table.name) == [] for table in TABLES)
+
+
 @pytest.mark.integration
 def test_marts_are_built_once_and_kept_on_quiet_days_after(
     monkeypatch, warehouse_builder, warehouse_url

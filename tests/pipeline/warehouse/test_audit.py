@@ -17,6 +17,7 @@ import sqlglot
 from psycopg.rows import dict_row
 
 from olist_pipeline.warehouse.audit import (
+    ABANDONED_ERROR,
     COLUMNS,
     CREATE_TABLE_SQL,
     ERROR_LIMIT,
@@ -251,3 +252,65 @@ def test_a_dag_level_failure_callback_records_the_run(warehouse_url):
         "task_failure",
     )
     assert row["started_at"] == STARTED
+
+
+# --- An attempt killed before any callback ------------------------------------------------------
+
+
+def test_the_start_row_of_a_retry_records_the_killed_attempt_parses_as_redshift():
+    warehouse = RecordingWarehouse()
+
+    record_task(warehouse, task_context(None, try_number=2), state="running")
+
+    (script,) = warehouse.scripts
+    assert len(script) == 4  # schema, table, the abandoned attempts, the running row
+    for statement in script:
+        sqlglot.parse_one(statement, read="redshift")
+    assert "'running'" in script[3] and "noticed by try 2" in script[2]
+
+
+def test_a_retry_records_the_attempt_that_died_without_a_callback(warehouse_url):
+    """SIGKILL gives the dying attempt no chance to write; only its start row is left, and the
+    next attempt is the first code that can tell."""
+
+    def warehouse():
+        return PostgresWarehouse(warehouse_url)
+
+    started, succeeded = (
+        make_audit_callback(warehouse, state="running"),
+        make_audit_callback(warehouse, state="success"),
+    )
+    started(task_context(None, try_number=1, end_date=None))
+    # ... killed here: no failure callback ...
+    started(task_context(None, try_number=2, end_date=None))
+    succeeded(task_context(None, try_number=2))
+
+    rows = [
+        (r["try_number"], r["state"], r["finished_at"], r["error"])
+        for r in audit_rows(warehouse_url)
+    ]
+    assert rows == [
+        (1, "running", None, None),
+        (1, "failed", None, ABANDONED_ERROR.format(try_number=2)),
+        (2, "running", None, None),
+        (2, "success", ENDED, None),
+    ]
+
+
+def test_an_attempt_that_ended_or_another_task_is_not_reported_as_killed(warehouse_url):
+    warehouse = PostgresWarehouse(warehouse_url)
+    record_task(warehouse, task_context(None, try_number=1), state="running")
+    record_task(warehouse, task_context(RuntimeError("boom"), try_number=1), state="failed")
+    record_task(warehouse, task_context(None, try_number=1, task_id="extract"), state="running")
+
+    record_task(warehouse, task_context(None, try_number=2), state="running")
+    record_task(warehouse, task_context(None, try_number=1, task_id="extract"), state="running")
+
+    failed = [
+        (r["task_id"], r["try_number"], r["error"])
+        for r in audit_rows(warehouse_url)
+        if r["state"] == "failed"
+    ]
+    # load's first try failed on its own; extract's start was its first try seen again (a
+    # task cleared without a new try number is not an earlier attempt)
+    assert failed == [("load", 1, "RuntimeError: boom")]
