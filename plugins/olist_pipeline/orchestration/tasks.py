@@ -318,12 +318,13 @@ def report(settings: PipelineSettings, facts: RunFacts) -> str:
 def dashboards(settings: PipelineSettings) -> dict:
     """Render the dashboard site from the warehouse into ``DASHBOARDS_SITE_URI``."""
     from olist_pipeline import static_sites
+    from olist_pipeline.dashboards.reader import bi_warehouse
     from olist_pipeline.dashboards.site import publish
 
     lake = connections.lake(settings)
     summary = publish(
         settings,
-        connections.warehouse(settings),
+        bi_warehouse(settings),
         s3_client_factory=lambda: static_sites.default_s3_client(lake),
     )
     location = static_sites.location(settings.dashboards_site_uri)

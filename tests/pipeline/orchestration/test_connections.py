@@ -57,3 +57,29 @@ def test_a_redshift_connection_gives_redshift_through_the_data_api(monkeypatch):
     }
     assert warehouse.iam_role == role
     assert warehouse.client.meta.region_name == "sa-east-1"
+
+
+def test_the_dashboards_read_through_the_bi_connection_when_it_is_defined(monkeypatch):
+    from olist_pipeline.dashboards.reader import bi_warehouse
+
+    monkeypatch.setenv("BI_CONN_ID", "olist_bi_test")
+    chosen = settings(monkeypatch)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OLIST_WAREHOUSE_TEST", "postgresql://loader@dw.internal:5439/dw"
+    )
+    monkeypatch.setenv("AIRFLOW_CONN_OLIST_BI_TEST", "postgresql://reader@dw.internal:5439/dw")
+
+    assert bi_warehouse(chosen).url == "postgresql://reader@dw.internal:5439/dw"
+
+
+def test_without_a_bi_connection_the_dashboards_read_through_the_warehouse_one(monkeypatch):
+    from olist_pipeline.dashboards.reader import bi_warehouse
+
+    monkeypatch.setenv("BI_CONN_ID", "olist_bi_undefined_test")
+    monkeypatch.delenv("AIRFLOW_CONN_OLIST_BI_UNDEFINED_TEST", raising=False)
+    chosen = settings(monkeypatch)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_OLIST_WAREHOUSE_TEST", "postgresql://loader@dw.internal:5439/dw"
+    )
+
+    assert bi_warehouse(chosen).url == "postgresql://loader@dw.internal:5439/dw"
