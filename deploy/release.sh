@@ -13,8 +13,10 @@
 #      they differ from the versions it runs (its update takes 20 to 30 minutes);
 #   3. register a new revision of each of the shop's two task definitions, the family's latest
 #      with the commit's image: the service's (signed in to the database as olist_shop_app) and
-#      the migrate task's (signed in as the owner of the shop's tables, from its own secret that
-#      only its own execution role reads; its container's command is the migrations);
+#      the migrate task's (signed in as the RDS master user, the owner of the shop's tables, with
+#      PGPASSWORD from the master user secret RDS manages and rotates, which only its own
+#      execution role reads; its container's command is the migrations). A service revision
+#      that would read that secret is refused before either is registered;
 #   4. run the migrations as a one-off Fargate task of the migrate revision; if they fail the
 #      release stops there and the service keeps serving its old revision;
 #   5. roll the service to its new revision and wait until it is stable on it;
@@ -179,14 +181,14 @@ fi
 registrations=$(mktemp -d)
 trap 'rm -rf "$registrations"' EXIT
 
-# Register a copy of the family's latest revision with the commit's image in $container, its
-# registration kept as <dir>/<family>.json; print the new revision's ARN.
-register_revision() {
-  local family=$1 described current_arn tags registration="$registrations/$1.json"
+# Write <dir>/<family>.json: a copy of the family's latest revision with the commit's image in
+# $container, ready for register-task-definition.
+prepare_revision() {
+  local family=$1 described current_arn tags
   described=$(aws ecs describe-task-definition --task-definition "$family" --include TAGS \
     --output json) || fail "cannot describe the task definition family $family"
   current_arn=$(jq -r '.taskDefinition.taskDefinitionArn' <<< "$described")
-  info "copying $current_arn" >&2
+  info "copying $current_arn"
   jq -e --arg name "$container" 'any(.taskDefinition.containerDefinitions[]; .name == $name)' \
     <<< "$described" > /dev/null || fail "no container '$container' in $current_arn"
   # The user's tags are copied too (tags under aws: are AWS's own and cannot be set).
@@ -197,27 +199,41 @@ register_revision() {
     | del(.taskDefinitionArn, .revision, .status, .requiresAttributes, .compatibilities,
           .registeredAt, .registeredBy, .deregisteredAt)
     | if ($tags | length) > 0 then .tags = $tags else . end
-  ' <<< "$described" > "$registration"
-  aws ecs register-task-definition --cli-input-json "file://$registration" \
+  ' <<< "$described" > "$registrations/$family.json"
+}
+
+# Register <dir>/<family>.json; print the new revision's ARN.
+register_revision() {
+  aws ecs register-task-definition --cli-input-json "file://$registrations/$1.json" \
     --query 'taskDefinition.taskDefinitionArn' --output text
 }
 
 step "3. Registering revisions of $family and $migrate_family with $image"
+prepare_revision "$family"
+prepare_revision "$migrate_family"
+registration="$registrations/$family.json"
+migrate_registration="$registrations/$migrate_family.json"
+# The owner's password is for the migrations only: a service revision that reads it would run
+# the shop with the right to change (or drop) its schema. It is refused before anything is
+# registered, whichever way it names the master user secret: the migrate revision's valueFrom,
+# another JSON key of the same secret, its ARN without Secrets Manager's 6-character suffix, or
+# its bare name.
+owner_secret=$(jq -r --arg name "$container" '.containerDefinitions[] | select(.name == $name)
+  | .secrets[]? | select(.name == "PGPASSWORD") | .valueFrom' "$migrate_registration")
+[[ $owner_secret == arn:*:secretsmanager:*:secret:* ]] \
+  || fail "$migrate_family reads no PGPASSWORD from Secrets Manager (the database master user's password)"
+leaks=$(jq -r --arg owner "$owner_secret" '
+  def secret_name: if startswith("arn:") then split(":")[6] // "" else split(":")[0] end;
+  ($owner | secret_name) as $master
+  | [.containerDefinitions[].secrets[]?.valueFrom | select(secret_name as $n
+      | $n == $master
+        or (($master | startswith($n + "-")) and ($master | length) - ($n | length) == 7))]
+  | unique | join(", ")' "$registration")
+[[ -z $leaks ]] || fail "$family would read the database master user's secret ($leaks): the service must sign in as olist_shop_app"
 new_arn=$(register_revision "$family")
 info "registered $new_arn"
 migrate_arn=$(register_revision "$migrate_family")
 info "registered $migrate_arn"
-registration="$registrations/$family.json"
-migrate_registration="$registrations/$migrate_family.json"
-# The owner's URL is for the migrations only: a service revision that reads it would run the
-# shop with the right to change (or drop) its schema.
-owner_secret=$(jq -r --arg name "$container" '.containerDefinitions[] | select(.name == $name)
-  | .secrets[]? | select(.name == "DATABASE_URL") | .valueFrom' "$migrate_registration")
-[[ -n $owner_secret ]] || fail "$migrate_arn reads no DATABASE_URL secret"
-if jq -e --arg secret "$owner_secret" 'any(.containerDefinitions[].secrets[]?; .valueFrom == $secret)' \
-  "$registration" > /dev/null; then
-  fail "$new_arn reads the migrations' DATABASE_URL ($owner_secret): the service must sign in as olist_shop_app"
-fi
 
 # --- 4. the migrations, before any traffic reaches the new image ------------------------------
 

@@ -1,8 +1,7 @@
 """deploy/release.sh, the Deploy workflow's last step, run for real against stand-ins of the AWS
 CLI and Terraform that answer as AWS documents and record every call: the order of a release
 (bundles, MWAA, new revisions of the service's and the migrate task's definitions, migrations as
-the owner of the tables, then the service) and what a failed migration leaves.
-"""
+the owner of the tables, then the service), what a failed migration leaves, what is refused."""
 
 from __future__ import annotations
 
@@ -18,12 +17,19 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHA = "0123456789abcdef0123456789abcdef01234567"
 TASK_DEFINITIONS = "arn:aws:ecs:sa-east-1:111111111111:task-definition/"
-# An ARN prefix, no secret value:
+# ARN prefixes, no secret value:
 # pragma: allowlist nextline secret
 SECRETS = "arn:aws:secretsmanager:sa-east-1:111111111111:secret:olist/shop/"
+# The master user secret RDS manages (its name, then Secrets Manager's 6-character suffix):
+# pragma: allowlist nextline secret
+MASTER_NAME = "rds!db-0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+# pragma: allowlist nextline secret
+MASTER_SECRET = f"arn:aws:secretsmanager:sa-east-1:111111111111:secret:{MASTER_NAME}-Ab12Cd"
 IMAGE = f"111111111111.dkr.ecr.sa-east-1.amazonaws.com/olist-dev-shop:{SHA}"
-# The latest revision of each family, as Terraform registers them (terraform/modules/shop_service).
-APP_URL, OWNER_URL = SECRETS + "database_url-a1", SECRETS + "migrations_database_url-b2"
+# The latest revision of each family, as Terraform registers them (terraform/modules/shop_service):
+# the service's DATABASE_URL from its secret (olist_shop_app); the migrate task's without a
+# password, libpq reading PGPASSWORD, the master user secret's JSON key "password".
+APP_URL, OWNER_PASSWORD = SECRETS + "database_url-a1", MASTER_SECRET + ":password::"
 FAMILIES = {
     "olist-dev-shop": {
         "command": ["sh", "-c", "exec gunicorn config.wsgi"],
@@ -40,9 +46,13 @@ FAMILIES = {
         "logConfiguration": {
             "options": {"awslogs-group": "/ecs/olist-dev/shop", "awslogs-stream-prefix": "migrate"}
         },
+        "environment": [
+            {"name": "DJANGO_ENV", "value": "production"},
+            {"name": "DATABASE_URL", "value": "postgresql://olist@db:5432/olist?sslmode=require"},
+        ],
         "secrets": [
             {"name": "DJANGO_SECRET_KEY", "valueFrom": SECRETS + "django_secret_key-c3"},
-            {"name": "DATABASE_URL", "valueFrom": OWNER_URL},
+            {"name": "PGPASSWORD", "valueFrom": OWNER_PASSWORD},
         ],
     },
 }
@@ -225,27 +235,57 @@ def test_the_migrations_run_the_migrate_familys_new_revision_as_the_owner(releas
     (roll,) = [c for c in calls if c.command == "ecs update-service"]
     assert roll.arg("--task-definition") == TASK_DEFINITIONS + "olist-dev-shop:8"
     registered = _registered(calls)
-    assert OWNER_URL in _secrets(registered["olist-dev-shop-migrate"])
-    assert OWNER_URL not in _secrets(registered["olist-dev-shop"])
+    assert OWNER_PASSWORD in _secrets(registered["olist-dev-shop-migrate"])
+    assert not any(MASTER_NAME in secret for secret in _secrets(registered["olist-dev-shop"]))
     assert APP_URL in _secrets(registered["olist-dev-shop"])
     # Both revisions are registered before the migrations; the service rolls after them.
     registrations = [i for i, c in enumerate(calls) if c == "ecs register-task-definition"]
     assert max(registrations) < calls.index("ecs run-task") < calls.index("ecs update-service")
 
 
-def test_a_service_revision_reading_the_owners_url_is_never_run_or_rolled_out(release):
+@pytest.mark.parametrize(
+    "secret",
+    [
+        {"name": "PGPASSWORD", "valueFrom": OWNER_PASSWORD},
+        {"name": "DATABASE_PASSWORD", "valueFrom": OWNER_PASSWORD},
+        {"name": "DB_USER", "valueFrom": MASTER_SECRET + ":username::"},
+        {"name": "DB", "valueFrom": MASTER_SECRET},
+        {"name": "DB", "valueFrom": MASTER_SECRET.removesuffix("-Ab12Cd")},
+        {"name": "DB", "valueFrom": MASTER_NAME},
+    ],
+    ids=["its-valueFrom", "another-name", "another-key", "whole", "partial-arn", "name"],
+)
+def test_a_service_revision_reading_the_owners_password_is_never_registered(release, secret):
     shop = FAMILIES["olist-dev-shop"]
-    leaky = {
-        **FAMILIES,
-        "olist-dev-shop": {
-            **shop,
-            "secrets": [*shop["secrets"][:1], {"name": "DATABASE_URL", "valueFrom": OWNER_URL}],
-        },
-    }
+    leaky = {**FAMILIES, "olist-dev-shop": {**shop, "secrets": [*shop["secrets"], secret]}}
     done, calls = release("dev", SHA, families=leaky)
     assert done.returncode == 1
     assert "the service must sign in as olist_shop_app" in done.stderr
+    assert secret["valueFrom"] in done.stderr
+    assert "ecs register-task-definition" not in calls
     assert "ecs run-task" not in calls and "ecs update-service" not in calls
+
+
+def test_a_service_secret_merely_named_like_the_owners_is_not_refused(release):
+    shop = FAMILIES["olist-dev-shop"]
+    # Another secret, whose name only begins the master's: not the master's name without its suffix.
+    other = {"name": "X", "valueFrom": SECRETS.replace("olist/shop/", "rds!db-0f1e2d3c")}
+    lookalike = {**FAMILIES, "olist-dev-shop": {**shop, "secrets": [*shop["secrets"], other]}}
+    done, calls = release("dev", SHA, families=lookalike)
+    assert done.returncode == 0, done.stderr
+    assert "ecs update-service" in calls
+
+
+def test_a_migrate_revision_without_the_owners_password_is_refused(release):
+    migrate = FAMILIES["olist-dev-shop-migrate"]
+    passwordless = {
+        **FAMILIES,
+        "olist-dev-shop-migrate": {**migrate, "secrets": migrate["secrets"][:1]},
+    }
+    done, calls = release("dev", SHA, families=passwordless)
+    assert done.returncode == 1
+    assert "reads no PGPASSWORD from Secrets Manager" in done.stderr
+    assert "ecs register-task-definition" not in calls and "ecs run-task" not in calls
 
 
 def test_a_failed_migration_stops_the_release_and_leaves_the_service_alone(release):

@@ -113,22 +113,22 @@ module "mwaa" {
 module "shop_service" {
   source = "../../modules/shop_service"
 
-  name                               = local.name
-  vpc_id                             = module.network.vpc_id
-  public_subnet_ids                  = module.network.public_subnet_ids
-  private_subnet_ids                 = module.network.private_subnet_ids
-  certificate_arn                    = var.certificate_arn
-  shop_domain                        = var.shop_domain
-  metabase_domain                    = var.metabase_domain
-  shop_image_tag                     = var.shop_image_tag
-  shop_desired_count                 = 1
-  metabase_desired_count             = 1
-  shop_secret_arns                   = module.secrets.shop_secret_arns
-  migrations_database_url_secret_arn = module.secrets.shop_migrations_database_url_secret_arn
-  metabase_database_uri_secret_arn   = module.secrets.metabase_database_uri_secret_arn
-  secrets_kms_key_arn                = module.secrets.kms_key_arn
-  alb_logs_bucket_name               = module.lake.alb_logs_bucket_name
-  deletion_protection                = false
+  name                             = local.name
+  vpc_id                           = module.network.vpc_id
+  public_subnet_ids                = module.network.public_subnet_ids
+  private_subnet_ids               = module.network.private_subnet_ids
+  certificate_arn                  = var.certificate_arn
+  shop_domain                      = var.shop_domain
+  metabase_domain                  = var.metabase_domain
+  shop_image_tag                   = var.shop_image_tag
+  shop_desired_count               = 1
+  metabase_desired_count           = 1
+  shop_secret_arns                 = module.secrets.shop_secret_arns
+  migrations_database              = module.shop_database
+  metabase_database_uri_secret_arn = module.secrets.metabase_database_uri_secret_arn
+  secrets_kms_key_arn              = module.secrets.kms_key_arn
+  alb_logs_bucket_name             = module.lake.alb_logs_bucket_name
+  deletion_protection              = false
 }
 
 module "github_oidc" {

@@ -71,9 +71,8 @@ output "secret_arns" {
     module.secrets.airflow_connections_secret_arns,
     module.secrets.shop_secret_arns,
     {
-      migrations_database_url = module.secrets.shop_migrations_database_url_secret_arn
-      metabase_database_uri   = module.secrets.metabase_database_uri_secret_arn
-      metabase_warehouse_url  = module.secrets.metabase_warehouse_url_secret_arn
+      metabase_database_uri  = module.secrets.metabase_database_uri_secret_arn
+      metabase_warehouse_url = module.secrets.metabase_warehouse_url_secret_arn
     },
   )
 }
@@ -114,6 +113,6 @@ output "github_plan_role_arn" {
 }
 
 output "shop_migrate_task" {
-  description = "What aws ecs run-task needs to run the shop's migrations before a new version serves: the cluster, the network and the migrate task definition's family (its own execution role, the owner's database URL), of which the deploy registers a revision per release."
+  description = "What aws ecs run-task needs to run the shop's migrations before a new version serves: the cluster, the network and the migrate task definition's family (its own execution role; it signs in as the RDS master user with the password RDS manages), of which the deploy registers a revision per release."
   value       = module.shop_service.migrate
 }

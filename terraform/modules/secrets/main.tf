@@ -38,10 +38,6 @@ locals {
       name        = "olist/shop/database_url"
       description = "The shop service's DATABASE_URL, signed in as olist_shop_app (read and write on the shop's tables, no DDL); read by the shop's ECS service. Value: plain text libpq URI postgresql://olist_shop_app:<url-encoded password>@<RDS address>:5432/olist?sslmode=require (the database forces TLS)."
     }
-    migrations_database_url = {
-      name        = "olist/shop/migrations_database_url"
-      description = "The DATABASE_URL of the shop's migrations, signed in as the owner of the shop's tables (the RDS master user, whose password is in the master user secret RDS manages, or an owner role); read only by the deploy's one-off migrate task, never by the shop's service. Value: plain text libpq URI postgresql://<owner>:<url-encoded password>@<RDS address>:5432/olist?sslmode=require."
-    }
   }
 
   # The warehouse as Metabase reads it: the read-only BI user (olist_bi role; docs/deploy.md),

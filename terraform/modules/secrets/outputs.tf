@@ -16,11 +16,6 @@ output "shop_secret_arns" {
   }
 }
 
-output "shop_migrations_database_url_secret_arn" {
-  description = "ARN of the shop's migrations DATABASE_URL (the owner of the shop's tables), for the migrate task only."
-  value       = aws_secretsmanager_secret.shop["migrations_database_url"].arn
-}
-
 output "metabase_database_uri_secret_arn" {
   description = "ARN of Metabase's MB_DB_CONNECTION_URI secret."
   value       = aws_secretsmanager_secret.metabase_database_uri.arn

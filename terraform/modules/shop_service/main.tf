@@ -46,6 +46,12 @@ locals {
 
   migrate_command = ["python", "manage.py", "migrate", "--no-input"]
 
+  # The migrations sign in as the RDS master user, the owner of the shop's tables, with a URL
+  # without a password: Django then passes none and libpq reads PGPASSWORD, which ECS fills from
+  # the master user secret RDS manages (and rotates) when the task starts, so it is never stale.
+  migrations_database_url  = "postgresql://${var.migrations_database.master_username}@${var.migrations_database.address}:${var.migrations_database.port}/${var.migrations_database.database_name}?sslmode=require"
+  migrations_password_from = "${var.migrations_database.master_user_secret_arn}:password::"
+
   # awslogs streams are <prefix>/<container>/<task id>: the service's and the migrations' tasks
   # share the shop's log group, told apart (and their roles' log grants) by the prefix.
   shop_log_prefix    = "shop"
@@ -248,9 +254,9 @@ data "aws_iam_policy_document" "ecs_tasks_trust" {
   }
 }
 
-# Two task execution roles, so that only the migrate one-off can read the owner's database URL:
-# the services' role (the shop's and Metabase's secrets) and the migrate task's role (the shop's
-# Django key and the migrations' URL). Both pull the shop image through the shared policy.
+# Two task execution roles, so that only the migrate one-off can read the owner's password: the
+# services' role (the shop's and Metabase's secrets) and the migrate task's role (the shop's
+# Django key and the RDS master user secret). Both pull the shop image through the shared policy.
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-shop-service-execution"
   description        = "ECS task execution of the shop and Metabase services: pull the shop image, write the task logs, read the services' secrets"
@@ -259,7 +265,7 @@ resource "aws_iam_role" "execution" {
 
 resource "aws_iam_role" "migrate_execution" {
   name               = "${var.name}-shop-migrate-execution"
-  description        = "ECS task execution of the shop's one-off migrate task: pull the shop image, write its logs, read the migrations' database URL"
+  description        = "ECS task execution of the shop's one-off migrate task: pull the shop image, write its logs, read the database master user's password"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_trust.json
 }
 
@@ -360,8 +366,22 @@ data "aws_iam_policy_document" "migrate_execution" {
     actions = ["secretsmanager:GetSecretValue"]
     resources = [
       var.shop_secret_arns.django_secret_key,
-      var.migrations_database_url_secret_arn,
+      var.migrations_database.master_user_secret_arn,
     ]
+  }
+
+  # RDS encrypts the master user secret with the database's own key, not the secrets module's.
+  statement {
+    sid       = "DecryptMasterUserSecret"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt"]
+    resources = [var.migrations_database.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["secretsmanager.${local.region}.amazonaws.com"]
+    }
   }
 }
 
@@ -465,8 +485,9 @@ resource "aws_ecs_task_definition" "shop" {
 }
 
 # The deploy's one-off migrate task: the shop's image and settings, signed in to the database as
-# the owner of the shop's tables (the migrations change the schema, which the service's
-# olist_shop_app role may not). Only this definition's execution role reads the owner's URL.
+# the owner of the shop's tables, the RDS master user (the migrations change the schema, which
+# the service's olist_shop_app role may not). Only this definition's execution role reads the
+# master user's password.
 resource "aws_ecs_task_definition" "shop_migrate" {
   family                   = "${var.name}-shop-migrate"
   requires_compatibilities = ["FARGATE"]
@@ -495,10 +516,11 @@ resource "aws_ecs_task_definition" "shop_migrate" {
       environment = [
         { name = "DJANGO_ENV", value = "production" },
         { name = "DJANGO_ALLOWED_HOSTS", value = var.shop_domain },
+        { name = "DATABASE_URL", value = local.migrations_database_url },
       ]
       secrets = [
         { name = "DJANGO_SECRET_KEY", valueFrom = var.shop_secret_arns.django_secret_key },
-        { name = "DATABASE_URL", valueFrom = var.migrations_database_url_secret_arn },
+        { name = "PGPASSWORD", valueFrom = local.migrations_password_from },
       ]
       mountPoints = [
         {

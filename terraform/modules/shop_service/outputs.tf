@@ -69,7 +69,7 @@ output "task_execution_role_arn" {
 }
 
 output "migrate_task_execution_role_arn" {
-  description = "ARN of the migrate task's execution role (image pull, its logs, the migrations' database URL)."
+  description = "ARN of the migrate task's execution role (image pull, its logs, the database master user's password from the secret RDS manages)."
   value       = aws_iam_role.migrate_execution.arn
 }
 

@@ -179,13 +179,25 @@ variable "shop_secret_arns" {
   }
 }
 
-variable "migrations_database_url_secret_arn" {
-  type        = string
-  description = "ARN of the secret holding the migrations' DATABASE_URL, the owner of the shop's tables (the secrets module's shop_migrations_database_url_secret_arn); only the migrate task's execution role reads it."
+variable "migrations_database" {
+  type = object({
+    address                = string
+    port                   = number
+    database_name          = string
+    master_username        = string
+    master_user_secret_arn = string
+    kms_key_arn            = string
+  })
+  description = "The shop's RDS database as the migrations sign in to it, as its master user, the owner of the shop's tables (the shop_database module's outputs): the password is read from the master user secret RDS manages and rotates (JSON key password), encrypted with kms_key_arn; only the migrate task's execution role reads it."
 
   validation {
-    condition     = can(regex("^arn:[a-z-]+:secretsmanager:", var.migrations_database_url_secret_arn))
-    error_message = "migrations_database_url_secret_arn must be a Secrets Manager ARN."
+    condition     = can(regex("^arn:[a-z-]+:secretsmanager:", var.migrations_database.master_user_secret_arn))
+    error_message = "migrations_database.master_user_secret_arn must be a Secrets Manager ARN."
+  }
+
+  validation {
+    condition     = can(regex("^arn:[a-z-]+:kms:", var.migrations_database.kms_key_arn))
+    error_message = "migrations_database.kms_key_arn must be a KMS key ARN."
   }
 }
 
