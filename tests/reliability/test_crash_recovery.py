@@ -454,8 +454,10 @@ def test_a_run_killed_inside_every_stage_recovers_to_the_uninterrupted_warehouse
     assert len(identical) == len(KILL_POINTS)
     assert len(recovered) >= 20
 
-    # The lake holds only what manifests committed; staging holds the day once.
+    # The lake holds only what manifests committed; staging holds the day once; the killed
+    # render's build folder is gone.
     assert uncommitted_files(tmp_path / "lake") == []
+    assert list(tmp_path.glob(".dashboards-*")) == []
     lake = Lake.from_uri(str(tmp_path / "lake"))
     for table in TABLES:
         manifest = lake.manifest("processed", table.name, RUN_AFTER[:10])

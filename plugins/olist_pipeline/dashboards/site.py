@@ -117,6 +117,7 @@ def render(definitions: Definitions, warehouse: Warehouse, out_dir: Path) -> Sit
     )
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_unfinished_builds(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         _write_assets(staging / ASSETS, states)
@@ -334,6 +335,14 @@ def _check_replaceable(out_dir: Path) -> None:
     is_site = (out_dir / "index.html").is_file() and (out_dir / ASSETS).is_dir()
     if out_dir.is_dir() and any(out_dir.iterdir()) and not is_site:
         raise FileExistsError(f"{out_dir} is not empty and holds no site to replace")
+
+
+def _remove_unfinished_builds(out_dir: Path) -> None:
+    """Remove the build folders a killed render left beside the site (a SIGKILL runs no
+    ``except``): one render at a time writes a site, as the DAG runs one at a time."""
+    for folder in out_dir.parent.glob(f".{out_dir.name}-*"):
+        if folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _replace(new: Path, out_dir: Path) -> None:

@@ -501,6 +501,19 @@ def test_a_failing_card_leaves_the_previous_site_as_it_was(tmp_path, warehouse):
     assert sorted(path.name for path in tmp_path.iterdir()) == ["bad", "good", "site"]
 
 
+def test_a_render_removes_the_build_folders_of_killed_renders(tmp_path, warehouse):
+    good = _definitions_folder(tmp_path / "good", "select 'a' as note, 1 as amount")
+    # what a render killed while writing its pages, or between its two renames, leaves behind
+    (tmp_path / ".site-k1ll3d" / "assets").mkdir(parents=True)
+    (tmp_path / ".site-k1ll3d" / "index.html").write_text("half a site", "utf-8")
+    (tmp_path / ".site-x7-old").mkdir()
+    (tmp_path / ".other-site-kept").mkdir()
+
+    render(load(good), warehouse, tmp_path / "site")
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == [".other-site-kept", "good", "site"]
+
+
 def test_the_command_renders_the_site_from_a_warehouse(tmp_path, warehouse):
     command = [sys.executable, "-m", "olist_pipeline.dashboards"]
     environment = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "plugins")}
