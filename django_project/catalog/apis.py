@@ -1,8 +1,11 @@
+from core.filters import CATEGORY_NAME_PATTERN
 from core.views import ReadOnlyResourceViewSet
 
 from catalog.filters import ProductCategoryFilter, ProductFilter, SellerFilter
 from catalog.selectors import category_list, product_list, seller_list
 from catalog.serializers import ProductCategorySerializer, ProductSerializer, SellerSerializer
+
+CATEGORY_NAME_URL_PATTERN = CATEGORY_NAME_PATTERN.strip("^$")
 
 
 class ProductCategoryViewSet(ReadOnlyResourceViewSet):
@@ -11,7 +14,7 @@ class ProductCategoryViewSet(ReadOnlyResourceViewSet):
     serializer_class = ProductCategorySerializer
     filterset_class = ProductCategoryFilter
     lookup_field = "product_category_name"
-    lookup_value_regex = r"[\w-]+"
+    lookup_value_regex = CATEGORY_NAME_URL_PATTERN
     ordering_fields = ["product_category_name", "product_category_name_english", "updated_at"]
     ordering = ["product_category_name"]
 

@@ -1,11 +1,12 @@
 import django_filters
 from core.domain import STATE_CODES
+from core.filters import BooleanFilter, CategoryNameFilter, CountFilter, TextFilter, ZipPrefixFilter
 
 from catalog.models import Product, ProductCategory, Seller
 
 
 class ProductCategoryFilter(django_filters.FilterSet):
-    translated = django_filters.BooleanFilter(
+    translated = BooleanFilter(
         field_name="product_category_name_english",
         lookup_expr="isnull",
         exclude=True,
@@ -21,8 +22,8 @@ class SellerFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         field_name="seller_state", choices=[(code, code) for code in STATE_CODES]
     )
-    city = django_filters.CharFilter(field_name="seller_city", lookup_expr="iexact")
-    zip_code_prefix = django_filters.CharFilter(field_name="seller_zip_code_prefix")
+    city = TextFilter(field_name="seller_city")
+    zip_code_prefix = ZipPrefixFilter(field_name="seller_zip_code_prefix")
 
     class Meta:
         model = Seller
@@ -30,14 +31,12 @@ class SellerFilter(django_filters.FilterSet):
 
 
 class ProductFilter(django_filters.FilterSet):
-    category = django_filters.CharFilter(
+    category = CategoryNameFilter(
         field_name="product_category_id", help_text="The category's (Portuguese) name."
     )
-    uncategorized = django_filters.BooleanFilter(
-        field_name="product_category", lookup_expr="isnull"
-    )
-    min_weight_g = django_filters.NumberFilter(field_name="product_weight_g", lookup_expr="gte")
-    max_weight_g = django_filters.NumberFilter(field_name="product_weight_g", lookup_expr="lte")
+    uncategorized = BooleanFilter(field_name="product_category", lookup_expr="isnull")
+    min_weight_g = CountFilter(field_name="product_weight_g", lookup_expr="gte")
+    max_weight_g = CountFilter(field_name="product_weight_g", lookup_expr="lte")
 
     class Meta:
         model = Product

@@ -20,7 +20,7 @@ DEBUG = env_bool("DJANGO_DEBUG", default=not IS_PRODUCTION)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     # Static files (the admin's, Swagger UI's) straight from gunicorn, no separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,7 +82,8 @@ DATABASES = {
 # Server-side binding with prepared statements: PostgreSQL plans the API's few hot queries once
 # per connection (about 20% more order-detail requests/s in benchmarks/api_load.py). Needs a
 # direct connection or pgbouncer >= 1.21 in transaction mode.
-DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+# Added to the options the URL gives (its sslmode=require in production stays).
+DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -103,19 +105,39 @@ STATIC_ROOT = env_with_default("DJANGO_STATIC_ROOT", "") or None
 # Serve from the installed apps directly, so no collectstatic step is needed before `make api`.
 WHITENOISE_USE_FINDERS = True
 
+# The largest request body the API takes (an order of 100 items is about 20 KB; a review's
+# 10,000-character message at most 60 KB of JSON); a larger one is a 413 before it is read.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+# Throttling counts requests in the cache below, which is per gunicorn process: with N
+# processes a client gets up to N times the rate. The load benchmark and the fuzz suite raise
+# the rates (they are one client sending thousands of requests on purpose).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ReadOrShopWrite"],
+    # JSON only: one body format to validate and document.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_with_default("API_THROTTLE_ANON", "60/minute"),
+        "user": env_with_default("API_THROTTLE_USER", "1200/minute"),
+    },
     "DEFAULT_PAGINATION_CLASS": "core.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.openapi.ShopAutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -133,7 +155,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"StateCodeEnum": "core.domain.STATE_CODES"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.document_errors",
+    ],
 }
+
+# Admin login lockout (core.admin_site): this many failures of one username from one address
+# within this many minutes lock that pair out for the rest of the window.
+ADMIN_LOGIN_MAX_FAILURES = env_int("DJANGO_ADMIN_LOGIN_MAX_FAILURES", 5)
+ADMIN_LOGIN_LOCKOUT_MINUTES = env_int("DJANGO_ADMIN_LOGIN_LOCKOUT_MINUTES", 15)
 
 LOGGING = {
     "version": 1,
@@ -143,6 +174,13 @@ LOGGING = {
 }
 
 if IS_PRODUCTION:
+    # Behind a TLS-terminating load balancer that sets X-Forwarded-Proto. /healthz stays on
+    # plain HTTP: load balancers probe the target directly.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

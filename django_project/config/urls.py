@@ -3,6 +3,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+# Unmatched URLs (a malformed id) under /api/ answer JSON, like every other API refusal.
+handler404 = "core.views.api_not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -33,3 +33,22 @@ class DeletedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table_name} {self.row_key} deleted at {self.deleted_at:%Y-%m-%d %H:%M}"
+
+
+class AdminLoginFailure(models.Model):
+    """One failed admin login, counted per username and client address to lock guessing out.
+
+    A table, not a per-process cache: gunicorn runs several processes, and an attacker must
+    not get a fresh allowance from each of them.
+    """
+
+    username = models.CharField(max_length=150)
+    ip_address = models.CharField(max_length=45)
+    failed_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "admin_login_failures"
+        indexes = [models.Index(fields=["username", "ip_address", "failed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.ip_address} at {self.failed_at:%Y-%m-%d %H:%M}"

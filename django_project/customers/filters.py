@@ -1,5 +1,6 @@
 import django_filters
 from core.domain import STATE_CODES
+from core.filters import OlistIdFilter, TextFilter, ZipPrefixFilter
 
 from customers.models import Customer
 
@@ -8,9 +9,9 @@ class CustomerFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         field_name="customer_state", choices=[(code, code) for code in STATE_CODES]
     )
-    city = django_filters.CharFilter(field_name="customer_city", lookup_expr="iexact")
-    zip_code_prefix = django_filters.CharFilter(field_name="customer_zip_code_prefix")
-    customer_unique_id = django_filters.CharFilter(
+    city = TextFilter(field_name="customer_city")
+    zip_code_prefix = ZipPrefixFilter(field_name="customer_zip_code_prefix")
+    customer_unique_id = OlistIdFilter(
         help_text="The person: every customer_id this person ordered with."
     )
 

@@ -1,5 +1,6 @@
 import django_filters
 from core.domain import ORDER_STATUSES, PAYMENT_TYPES, STATE_CODES
+from core.filters import BooleanFilter, CountFilter, MoneyFilter, OlistIdFilter
 from django.db.models import Exists, OuterRef
 
 from orders.models import Delivery, Order, OrderItem, Payment, Review
@@ -25,12 +26,12 @@ class OrderFilter(django_filters.FilterSet):
         lookup_expr="lt",
         help_text="Purchased strictly before this ISO 8601 date-time.",
     )
-    customer = django_filters.CharFilter(field_name="customer_id")
-    customer_unique_id = django_filters.CharFilter(field_name="customer__customer_unique_id")
+    customer = OlistIdFilter(field_name="customer_id")
+    customer_unique_id = OlistIdFilter(field_name="customer__customer_unique_id")
     customer_state = django_filters.ChoiceFilter(
         field_name="customer__customer_state", choices=as_choices(STATE_CODES)
     )
-    seller = django_filters.CharFilter(
+    seller = OlistIdFilter(
         method="filter_seller", help_text="Orders with at least one item sold by this seller."
     )
 
@@ -45,11 +46,11 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class OrderItemFilter(django_filters.FilterSet):
-    order = django_filters.CharFilter(field_name="order_id")
-    product = django_filters.CharFilter(field_name="product_id")
-    seller = django_filters.CharFilter(field_name="seller_id")
-    min_price = django_filters.NumberFilter(field_name="price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="price", lookup_expr="lte")
+    order = OlistIdFilter(field_name="order_id")
+    product = OlistIdFilter(field_name="product_id")
+    seller = OlistIdFilter(field_name="seller_id")
+    min_price = MoneyFilter(field_name="price", lookup_expr="gte")
+    max_price = MoneyFilter(field_name="price", lookup_expr="lte")
 
     class Meta:
         model = OrderItem
@@ -57,11 +58,9 @@ class OrderItemFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    order = django_filters.CharFilter(field_name="order_id")
+    order = OlistIdFilter(field_name="order_id")
     payment_type = django_filters.ChoiceFilter(choices=as_choices(PAYMENT_TYPES))
-    min_installments = django_filters.NumberFilter(
-        field_name="payment_installments", lookup_expr="gte"
-    )
+    min_installments = CountFilter(field_name="payment_installments", lookup_expr="gte")
 
     class Meta:
         model = Payment
@@ -69,8 +68,8 @@ class PaymentFilter(django_filters.FilterSet):
 
 
 class DeliveryFilter(django_filters.FilterSet):
-    order = django_filters.CharFilter(field_name="order_id")
-    delivered = django_filters.BooleanFilter(
+    order = OlistIdFilter(field_name="order_id")
+    delivered = BooleanFilter(
         field_name="order_delivered_customer_date",
         lookup_expr="isnull",
         exclude=True,
@@ -89,12 +88,12 @@ class DeliveryFilter(django_filters.FilterSet):
 
 
 class ReviewFilter(django_filters.FilterSet):
-    order = django_filters.CharFilter(field_name="order_id")
+    order = OlistIdFilter(field_name="order_id")
     score = django_filters.ChoiceFilter(
         field_name="review_score", choices=[(score, str(score)) for score in range(1, 6)]
     )
-    min_score = django_filters.NumberFilter(field_name="review_score", lookup_expr="gte")
-    max_score = django_filters.NumberFilter(field_name="review_score", lookup_expr="lte")
+    min_score = CountFilter(field_name="review_score", lookup_expr="gte")
+    max_score = CountFilter(field_name="review_score", lookup_expr="lte")
 
     class Meta:
         model = Review

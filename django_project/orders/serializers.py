@@ -1,6 +1,7 @@
 """What the orders API reads (input, checked for shape only) and writes (output)."""
 
 from core.domain import OLIST_ID_PATTERN, PAYMENT_TYPES, STATE_CODES, ZIP_PREFIX_PATTERN
+from core.fields import MoneyField, StrictIntegerField, StrictRegexField, TextField
 from customers.serializers import CustomerSerializer
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
@@ -17,7 +18,7 @@ PLACEABLE_PAYMENT_TYPES = tuple(kind for kind in PAYMENT_TYPES if kind != "not_d
 
 
 def olist_id_field(**kwargs) -> serializers.RegexField:
-    return serializers.RegexField(
+    return StrictRegexField(
         OLIST_ID_PATTERN,
         error_messages={"invalid": "Must be 32 lower-case hexadecimal characters."},
         **kwargs,
@@ -25,7 +26,7 @@ def olist_id_field(**kwargs) -> serializers.RegexField:
 
 
 def money_field() -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, min_value=0)
+    return MoneyField(**MONEY)
 
 
 class FieldsBuiltOnce:
@@ -169,10 +170,10 @@ class CustomerInputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The person placing the order, from an earlier order; absent: a new person.",
     )
-    customer_zip_code_prefix = serializers.RegexField(
+    customer_zip_code_prefix = StrictRegexField(
         ZIP_PREFIX_PATTERN, error_messages={"invalid": "Must be 5 digits."}
     )
-    customer_city = serializers.CharField(max_length=100)
+    customer_city = TextField(max_length=100)
     customer_state = serializers.ChoiceField(STATE_CODES)
 
 
@@ -185,14 +186,17 @@ class ItemInputSerializer(serializers.Serializer):
 
 class PaymentInputSerializer(serializers.Serializer):
     payment_type = serializers.ChoiceField(PLACEABLE_PAYMENT_TYPES)
-    payment_installments = serializers.IntegerField(min_value=1, max_value=MAX_INSTALLMENTS)
+    payment_installments = StrictIntegerField(min_value=1, max_value=MAX_INSTALLMENTS)
     payment_value = money_field()
 
 
 class OrderPlacementSerializer(serializers.Serializer):
     customer = CustomerInputSerializer()
     items = ItemInputSerializer(
-        many=True, allow_empty=False, max_length=MAX_ITEMS_PER_ORDER, help_text="Numbered 1..n."
+        many=True,
+        allow_empty=False,
+        max_length=MAX_ITEMS_PER_ORDER,
+        help_text="Numbered 1..n.",
     )
     payments = PaymentInputSerializer(
         many=True,
@@ -203,15 +207,18 @@ class OrderPlacementSerializer(serializers.Serializer):
     order_estimated_delivery_date = serializers.DateField(
         required=False,
         allow_null=True,
-        help_text="The delivery promise; absent: the purchase date plus 24 days (Olist's mean).",
+        help_text=(
+            "The delivery promise, not before the purchase (today); absent: the purchase "
+            "date plus 24 days (Olist's mean)."
+        ),
     )
 
 
 class ReviewInputSerializer(serializers.Serializer):
-    review_score = serializers.IntegerField(min_value=1, max_value=5)
-    review_comment_title = serializers.CharField(
+    review_score = StrictIntegerField(min_value=1, max_value=5)
+    review_comment_title = TextField(
         max_length=200, required=False, allow_null=True, allow_blank=True
     )
-    review_comment_message = serializers.CharField(
+    review_comment_message = TextField(
         max_length=10_000, required=False, allow_null=True, allow_blank=True
     )
