@@ -35,6 +35,7 @@ print(json.dumps({
                     "retries": t.retries,
                     "type": type(t).__name__,
                     "outlets": [a.name for a in t.outlets],
+                    "upstream": sorted(t.upstream_task_ids),
                     "callbacks": [
                         bool(t.on_execute_callback),
                         bool(t.on_failure_callback),
@@ -138,3 +139,17 @@ def test_airflow_loads_the_plugin_and_none_of_the_package_modules():
     assert [plugin.name for plugin in plugins] == ["olist_docs"]
     assert sys.modules["__main__"] is main
     assert not {"tasks", "settings", "partitions"} & set(sys.modules)
+
+
+def test_the_crash_suites_worker_runs_the_dags_tasks_in_an_order_the_dag_allows(parsed):
+    """tests/reliability/pipeline_driver.py restates the DAG's order; it must not drift."""
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "reliability"))
+    try:
+        from pipeline_driver import TASKS
+    finally:
+        sys.path.pop(0)
+    tasks = parsed["dags"]["olist_elt"]["tasks"]
+    order = [task_id for _, task_id in TASKS]
+    assert sorted(order) == sorted(tasks)
+    for position, task_id in enumerate(order):
+        assert set(tasks[task_id]["upstream"]) <= set(order[:position]), task_id
