@@ -41,6 +41,17 @@ RETRY_AFTER = {
 }
 
 
+# gunicorn answers a request line longer than its limit_request_line itself (an HTML page),
+# before the request reaches Django: a long enough query string gets it on any operation.
+URI_TOO_LONG = {
+    "description": (
+        "The request line (the path and query) is longer than the server reads (4,094 bytes);"
+        " answered by the HTTP server, as an HTML page."
+    ),
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def _json(description: str, schema: dict, headers: dict | None = None) -> dict:
     response = {"description": description, "content": {"application/json": {"schema": schema}}}
     if headers:
@@ -52,6 +63,7 @@ def error_responses(method: str, has_path_id: bool, is_list: bool) -> dict[str, 
     """The refusals of one operation, by status code."""
     responses = {
         "401": _json("No credentials, or an unknown token.", ERROR),
+        "414": URI_TOO_LONG,
         "429": _json("Too many requests from this client; retry later.", ERROR, RETRY_AFTER),
     }
     if is_list:

@@ -220,3 +220,22 @@ def test_production_keeps_the_database_urls_tls_requirement():
     result = run_manage(production_env(DATABASE_URL=url), "shell", "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "require"
+
+
+def test_a_request_line_over_the_servers_limit_gets_the_documented_414(live_api):
+    """gunicorn refuses it before the API runs (so nothing is counted or written); the schema
+    declares that answer on every operation, so a client knows it."""
+    long_query = "city=" + "a" * 5_000
+    response = requests.get(f"{live_api['base']}/api/customers/?{long_query}", timeout=30)
+    assert response.status_code == 414
+    assert response.headers["Content-Type"].startswith("text/html")
+
+    schema = json.loads(manage(live_api["url"], "spectacular", "--format", "openapi-json"))
+    operations = [
+        operation
+        for path, item in schema["paths"].items()
+        if path.startswith("/api/")
+        for operation in item.values()
+    ]
+    assert operations
+    assert all("text/html" in op["responses"]["414"]["content"] for op in operations)
