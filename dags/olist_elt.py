@@ -41,10 +41,15 @@ Every day at 03:00 UTC, for the previous day's data interval:
    and dashboards are provisioned once with `make metabase`, not by this DAG.
 
 A quiet day (no change in the shop) starts no Spark, Glue job, Great Expectations run or model
-rebuild; each task says "no new data" in its log. Every task is retried with exponential
-backoff; every outcome is also written to the warehouse's `audit.pipeline_runs` table. Trigger
-with `{"full_refresh": true}` to extract every row. Reruns and backfills are safe: every task
-rewrites its own partitions or tables idempotently.
+rebuild. **has_new_data**, right after the extract, commits the day's empty cleaned
+partitions and skips every later task when the warehouse and its marts are current (each
+skipped stage gets a `skipped` row, "no new data", in the run audit); otherwise every task
+runs, and each says "no new data" in its log when it has nothing to do.
+
+Every task is retried with exponential backoff; every outcome is also written to the
+warehouse's `audit.pipeline_runs` table. Trigger with `{"full_refresh": true}` to extract every
+row. Reruns and backfills are safe: every task rewrites its own partitions or tables
+idempotently.
 """
 
 from __future__ import annotations
@@ -114,6 +119,17 @@ def olist_elt():
             full_refresh=params["full_refresh"],
         )
 
+    @task.short_circuit
+    def has_new_data(facts: RunFacts, task=None, dag=None) -> bool:
+        from olist_pipeline.orchestration import tasks
+
+        return tasks.has_new_data(
+            SETTINGS,
+            facts,
+            dag_id=dag.dag_id,
+            skipped=sorted(task.get_flat_relative_ids(upstream=False)),
+        )
+
     @task(task_id="clean", outlets=CLEANED_ZONES)
     def clean_on_local_spark(facts: RunFacts) -> dict:
         from olist_pipeline.orchestration import tasks
@@ -180,6 +196,7 @@ def olist_elt():
     # The extract's facts go to every later task; the groups run one after another.
     with TaskGroup("lake", tooltip="shop -> raw -> processed + rejected, gated") as lake:
         facts = extract()
+        go_on = has_new_data(facts)
         if SETTINGS.clean_runner == "glue":
             from olist_pipeline.orchestration.glue import CleanOnGlueOperator
 
@@ -188,7 +205,7 @@ def olist_elt():
             )
         else:
             clean = clean_on_local_spark(facts)
-        clean >> quality_gate(facts)
+        go_on >> clean >> quality_gate(facts)
     with TaskGroup("warehouse", tooltip="processed zone -> staging -> star schema") as warehouse:
         load(facts) >> transform(facts)
     with TaskGroup("checks", tooltip="the star schema's suites; the shop's totals") as checks:

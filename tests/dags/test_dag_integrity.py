@@ -95,6 +95,7 @@ def test_dags_are_documented_tagged_owned_and_retried(parsed):
 def test_elt_dag_runs_lake_warehouse_checks_marts_report_dashboards(parsed):
     assert list(parsed["dags"]["olist_elt"]["tasks"]) == [
         "lake.extract",
+        "lake.has_new_data",
         "lake.clean",
         "lake.quality_gate",
         "warehouse.load",

@@ -156,12 +156,13 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
     )
     tasks = [task for task, _ in audited]
     # the two checks have no order between them
-    assert tasks[5:7] in (
+    assert tasks[6:8] in (
         ["checks.star_schema_checks", "checks.reconcile"],
         ["checks.reconcile", "checks.star_schema_checks"],
     )
-    assert tasks[:5] + tasks[7:] == [
+    assert tasks[:6] + tasks[8:] == [
         "lake.extract",
+        "lake.has_new_data",
         "lake.clean",
         "lake.quality_gate",
         "warehouse.load",

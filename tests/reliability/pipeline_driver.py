@@ -30,6 +30,7 @@ DAG_ID = "olist_elt"
 # (task function, task id in the DAG): the DAG's order, its groups one after another.
 TASKS = (
     ("extract", "lake.extract"),
+    ("has_new_data", "lake.has_new_data"),
     ("clean", "lake.clean"),
     ("quality_gate", "lake.quality_gate"),
     ("load", "warehouse.load"),
@@ -61,7 +62,10 @@ def run_task(name: str, settings, facts, *, run_id: str, run_after: datetime, st
         return facts
     if facts is None:
         facts = RunFacts(**json.loads((state_dir / "facts.json").read_text()))
-    if name == "transform":
+    if name == "has_new_data":
+        # Every run here is a full refresh, never a quiet day: the DAG goes on.
+        assert tasks.has_new_data(settings, facts, dag_id=DAG_ID, skipped=[])
+    elif name == "transform":
         tasks.transform(settings, facts, layers=("staging", "core"))
     elif name == "dashboards":
         tasks.dashboards(settings)

@@ -68,6 +68,33 @@ def extract(
     )
 
 
+def has_new_data(
+    settings: PipelineSettings, facts: RunFacts, *, dag_id: str, skipped: list[str]
+) -> bool:
+    """Whether the run goes on past the extract. False only on a quiet day after which every
+    later stage would change nothing: the warehouse is built and its marts already measure from
+    the as-of date this run would give them. Then this commits the day's empty cleaned
+    partitions (as the cleaning job does on a quiet day, without Spark), records each stage in
+    ``skipped`` as skipped for "no new data" in the run audit and the log, and the DAG skips
+    them: no Spark, Great Expectations or dbt start-up, and no task start-up either. Any other
+    day (changes, or a warehouse not built yet, or marts to move to a new as-of date) runs
+    every stage, each of which handles a quiet day on its own."""
+    if not facts.quiet:
+        return True
+    warehouse = connections.warehouse(settings)
+    if not _built(warehouse) or not _marts_current(warehouse, facts.ingest_date):
+        log.info("%s, but the warehouse or its marts are not current: all stages run", NO_NEW_DATA)
+        return True
+    from olist_cleaning.quiet_day import commit_quiet_day
+    from olist_pipeline.warehouse.audit import record_skipped
+
+    commit_quiet_day(connections.lake(settings), job_arguments(settings, facts))
+    record_skipped(warehouse, dag_id, facts.run_id, skipped, reason=NO_NEW_DATA)
+    for task_id in skipped:
+        log.info("%s: skipped, %s", task_id, NO_NEW_DATA)
+    return False
+
+
 def job_arguments(settings: PipelineSettings, facts: RunFacts):
     """The cleaning job's arguments for the run: every table of its raw partition."""
     from olist_cleaning.arguments import JobArguments
@@ -224,18 +251,21 @@ def marts_as_of_date(warehouse, ingest_date: str) -> date:
 def marts(settings: PipelineSettings, facts: RunFacts) -> list[dict]:
     """Rebuild the marts, unless they are current: a quiet day left the star schema as it was,
     and the marts already measure from the same as-of date."""
-    warehouse = connections.warehouse(settings)
-    if facts.quiet:
-        try:
-            wanted = marts_as_of_date(warehouse, facts.ingest_date)
-            [(built,)] = warehouse.query("select max(as_of_date) from marts.mart_rfm")
-        except Exception:  # no marts yet (a first run): build them
-            log.info("Marts: not built yet", exc_info=True)
-            wanted, built = None, None
-        if built is not None and wanted == built:
-            log.info("Marts: %s, and they measure from %s already; kept", NO_NEW_DATA, built)
-            return []
+    if facts.quiet and _marts_current(connections.warehouse(settings), facts.ingest_date):
+        log.info("Marts: %s, and they measure from the run's as-of date already; kept", NO_NEW_DATA)
+        return []
     return transform(settings, facts, layers=("marts",))
+
+
+def _marts_current(warehouse, ingest_date: str) -> bool:
+    """The marts exist and measure from the as-of date a build for ``ingest_date`` would use."""
+    try:
+        wanted = marts_as_of_date(warehouse, ingest_date)
+        [(built,)] = warehouse.query("select max(as_of_date) from marts.mart_rfm")
+    except Exception:  # no marts yet (a first run): build them
+        log.info("Marts: not built yet", exc_info=True)
+        return False
+    return built is not None and wanted == built
 
 
 def lineage_docs(settings: PipelineSettings, facts: RunFacts) -> str:

@@ -10,12 +10,14 @@ run_id            the DAG run (``scheduled__...``, ``manual__...``)
 task_id           the task that failed; null on a run's own row
 map_index         the mapped task's index (-1 when the task is not mapped); null on a run's row
 try_number        the attempt (1, 2, ...); null on a run's row
-state             ``failed`` (``up_for_retry`` from a retry callback), ``success``, or
-                  ``running`` (from an execute callback, written when the attempt starts)
+state             ``failed`` (``up_for_retry`` from a retry callback), ``success``,
+                  ``running`` (from an execute callback, written when the attempt starts),
+                  or ``skipped`` (a stage a quiet day did not need: ``record_skipped``)
 logical_date      the run's logical date (null for a run without one)
 started_at        when the task instance (or the run) started
 finished_at       when it ended (the callback's moment when Airflow has not set it yet)
-error             the exception as ``Type: message``, cut to 2,000 characters
+error             the exception as ``Type: message``, cut to 2,000 characters; on a
+                  ``skipped`` row, why it was skipped
 recorded_at       when the row was written
 ================  ==================================================================
 
@@ -50,7 +52,7 @@ from olist_pipeline.warehouse.protocol import Statement, Warehouse
 log = logging.getLogger(__name__)
 
 TABLE = "audit.pipeline_runs"
-STATES = ("failed", "up_for_retry", "success", "running")
+STATES = ("failed", "up_for_retry", "success", "running", "skipped")
 ABANDONED_ERROR = (
     "the attempt ended without recording an outcome (its worker was killed or lost);"
     " noticed by try {try_number}"
@@ -130,6 +132,36 @@ def record_run(
         ["create schema if not exists audit", CREATE_TABLE_SQL, *abandoned, insert]
     )
     return row
+
+
+def record_skipped(
+    warehouse: Warehouse, dag_id: str, run_id: str, task_ids: list[str], *, reason: str
+) -> None:
+    """Write a ``skipped`` row, with ``reason``, for each of ``task_ids`` of the run, in one
+    transaction. Airflow runs no callback of a task it skips, so the task that decided to skip
+    them writes their rows: the audit then accounts for every stage of every run."""
+    if not task_ids:
+        return
+    now = datetime.now(UTC)
+    placeholders = ", ".join(f"%({column})s" for column in COLUMNS)
+    inserts = [
+        Statement(
+            f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({placeholders})",
+            {
+                **dict.fromkeys(COLUMNS),
+                "dag_id": dag_id,
+                "run_id": run_id,
+                "task_id": task_id,
+                "state": "skipped",
+                "started_at": now,
+                "finished_at": now,
+                "error": reason,
+                "recorded_at": now,
+            },
+        )
+        for task_id in sorted(task_ids)
+    ]
+    warehouse.run_script(["create schema if not exists audit", CREATE_TABLE_SQL, *inserts])
 
 
 def abandoned_attempts(row: dict[str, Any]) -> Statement:

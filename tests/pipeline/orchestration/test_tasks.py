@@ -21,11 +21,12 @@ from olist_pipeline.orchestration.report import (
     summarise,
 )
 from olist_pipeline.orchestration.run_facts import RunFacts, ingest_date_of
-from olist_pipeline.orchestration.tasks import extract, marts, transform
+from olist_pipeline.orchestration.tasks import extract, has_new_data, marts, transform
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.tables import TABLES
 
 SAO_PAULO = timezone(timedelta(hours=-3))
+EMPTY = pa.schema([("id", pa.int64())])
 
 
 def test_a_run_writes_the_utc_day_its_interval_ends():
@@ -206,6 +207,38 @@ def test_marts_are_built_once_and_kept_on_quiet_days_after(
     warehouse_builder.run("2018-09-04", {}, layers=("staging", "core"))
     assert marts(settings, facts_of("2018-09-04", rows_extracted=0)) == []
     assert str(warehouse_builder.rows(as_of)[0]["day"]) == "2018-09-03"
+
+    # So a quiet day after it skips every later stage: it commits the day's empty cleaned
+    # partitions itself and writes a skipped row per stage, with the reason, to the audit.
+    lake, quiet = warehouse_builder.lake, facts_of("2018-09-05", rows_extracted=0)
+    for table in TABLES:
+        lake.commit("raw", table.name, "2018-09-05", run_id=quiet.run_id, files=[], schema=EMPTY)
+    later = ["lake.clean", "marts.marts", "dashboards"]
+    assert not has_new_data(settings, quiet, dag_id="olist_elt", skipped=later)
+    assert {t.name: lake.manifest("processed", t.name, "2018-09-05").rows for t in TABLES} == {
+        t.name: 0 for t in TABLES
+    }
+    audited = warehouse_builder.rows(
+        "select task_id, state, error from audit.pipeline_runs where run_id = 'manual__2018-09-05'"
+        " order by task_id"
+    )
+    assert [(row["task_id"], row["state"]) for row in audited] == [
+        (task_id, "skipped") for task_id in sorted(later)
+    ]
+    assert all(row["error"].startswith("no new data") for row in audited)
+    # A day with rows, or marts to measure from a new as-of date, runs every stage.
+    assert has_new_data(settings, facts_of("2018-09-05", rows_extracted=1), dag_id="d", skipped=[])
+    later_sale = {
+        **order,
+        "order_id": "o2",
+        "order_purchase_timestamp": datetime(2018, 9, 6, 12, tzinfo=UTC),
+    }
+    warehouse_builder.run(
+        "2018-09-06",
+        {"orders": [later_sale], "order_items": [{**item, "order_id": "o2"}]},
+        layers=("staging", "core"),
+    )
+    assert has_new_data(settings, facts_of("2018-09-10", rows_extracted=0), dag_id="d", skipped=[])
 
 
 def test_the_warehouse_summary_lists_tables_segments_and_stage_seconds():
