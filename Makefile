@@ -158,9 +158,15 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null \
 			|| { echo "Could not install it: run apt-get install chromium as root." >&2; exit 1; }; }
 
-bench: db ## Run the benchmarks at SCALE=1 and print JSON
+# make bench: this checkout against BASELINE (a commit, checked out in a worktree under data/bench/),
+# measured back to back (docs/benchmarks.md). BENCH_ARGS: --only e2e|load|api|test, --runs N.
+BASELINE ?= 4e76179
+BENCH_SCALES ?= 0.01,1,10
+BENCH_ARGS ?=
+bench: db ## Time this checkout and BASELINE side by side (e2e, load, API); JSON on stdout
 	@$(MAKE) --no-print-directory data SCALE=1 SEED=$(SEED) OUT=$(BENCH_OUT) >&2
-	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks --data "$(abspath $(BENCH_OUT))"
+	@PYTHONPATH=$(CURDIR)/django_project:$(CURDIR)/plugins $(PY) -m benchmarks.compare \
+		--data "$(abspath $(BENCH_OUT))" --baseline $(BASELINE) --e2e-scales $(BENCH_SCALES) $(BENCH_ARGS)
 
 lint: install checkov-env $(ACTIONLINT) ## ruff (AIR rules), sqlfluff, terraform fmt, checkov, actionlint, zizmor, shellcheck, secrets
 	$(CURDIR)/.venv/bin/ruff check --output-format concise .

@@ -1,0 +1,74 @@
+"""``make bench``'s comparison: which figure is read from where in each harness's JSON, and how
+each target is judged against the baseline measured in the same session."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.compare import figures, judge
+
+
+def harness_output(full: float, quiet: float, clean: float, clean_small: float) -> dict:
+    """The parts of ``python -m benchmarks`` output that the comparison reads."""
+    run = {"dag_seconds": full, "stages": {"lake.clean": clean}}
+    small_run = {"dag_seconds": 9.0, "stages": {"lake.clean": clean_small}}
+    return {
+        "e2e": {
+            "e2e": {
+                "scales": {
+                    "1": {"full_refresh": run, "rerun_no_change": {"dag_seconds": quiet}},
+                    "0.01": {"full_refresh": small_run},
+                }
+            }
+        },
+        "load": {"load_scale_1": {"median": {"ratio": 17.9, "load": {"seconds": 30.0}}}},
+    }
+
+
+def test_each_figure_is_set_beside_its_baseline_with_the_ratio_and_the_verdict():
+    before = harness_output(full=192.0, quiet=30.0, clean=91.0, clean_small=30.0)
+    after = harness_output(full=90.0, quiet=6.0, clean=20.0, clean_small=9.0)
+    after["load"]["load_scale_1"]["median"] |= {"ratio": 5.5, "non_empty_over_empty": 1.2}
+
+    table = figures(before, after)
+
+    assert table["full_run_seconds"] == {
+        "baseline": 192.0,
+        "this": 90.0,
+        "ratio": 0.469,
+        "target": "ratio<=0.5",
+        "met": True,
+    }
+    assert table["quiet_run_seconds"]["met"] is False  # 6 / 30 = 0.2 > 0.15
+    assert table["cleaning_share_of_full_run"]["this"] == 0.222
+    assert table["cleaning_share_of_full_run"]["met"] is False
+    assert table["spark_fixed_cost_seconds_scale_0.01"]["met"] is True
+    assert table["loader_over_plain_copy"]["met"] is True
+    # A figure only the newer harness measures has no baseline, but is still judged.
+    assert table["loader_non_empty_over_empty"] == {
+        "baseline": None,
+        "this": 1.2,
+        "ratio": None,
+        "target": "<=1.5",
+        "met": True,
+    }
+    # Figures of groups that did not run are left out rather than reported empty.
+    assert "api_placement_p99_ms" not in table and "make_test_seconds" not in table
+
+
+@pytest.mark.parametrize(
+    ("rule", "before", "after", "met"),
+    [
+        ("ratio<=0.5", 10.0, 5.0, True),
+        ("ratio<=0.5", 10.0, 5.1, False),
+        ("ratio>=0.95", 400.0, 379.0, False),
+        ("ratio>=0.95", 400.0, 381.0, True),
+        ("<100", None, 99.9, True),
+        ("<100", None, 100.0, False),
+        ("<=0", None, 0, True),
+        ("info", 1.0, 2.0, None),
+        ("ratio<=1", None, 5.0, None),
+    ],
+)
+def test_targets_are_judged_on_the_ratio_or_on_the_value(rule, before, after, met):
+    assert judge(rule, before, after) is met
