@@ -92,6 +92,15 @@ def stage_seconds(warehouse, run_id: str) -> list[tuple[str, float]]:
     return [(task_id, float(seconds)) for task_id, seconds in rows]
 
 
+def skipped_stages(warehouse, run_id: str) -> list[tuple[str, str]]:
+    """The tasks of ``run_id`` that a quiet day skipped, with the reason (``has_new_data``)."""
+    return warehouse.query(
+        "select task_id, error from audit.pipeline_runs"
+        " where run_id = %(run_id)s and state = 'skipped' order by task_id",
+        {"run_id": run_id},
+    )
+
+
 def latest_run_id(warehouse) -> str | None:
     rows = warehouse.query(
         "select run_id from audit.pipeline_runs where task_id is not null"
@@ -119,9 +128,15 @@ def format_warehouse(
 
 def warehouse_summary(warehouse, dbt_project_dir, run_id: str | None) -> str:
     seconds = stage_seconds(warehouse, run_id) if run_id else []
-    return format_warehouse(
+    text = format_warehouse(
         warehouse_rows(warehouse, dbt_project_dir), rfm_segments(warehouse), seconds
     )
+    skipped = skipped_stages(warehouse, run_id) if run_id else []
+    if skipped:
+        reasons = sorted({reason for _, reason in skipped})
+        text += f"\n\nSkipped ({'; '.join(reasons)}):\n"
+        text += "\n".join(f"  {task}" for task, _ in skipped)
+    return text
 
 
 def latest_ingest_date(lake: Lake) -> str | None:

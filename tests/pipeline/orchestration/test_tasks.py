@@ -19,11 +19,13 @@ from olist_pipeline.orchestration.report import (
     format_warehouse,
     latest_ingest_date,
     summarise,
+    warehouse_summary,
 )
 from olist_pipeline.orchestration.run_facts import RunFacts, ingest_date_of
 from olist_pipeline.orchestration.tasks import extract, has_new_data, marts, transform
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.tables import TABLES
+from olist_pipeline.warehouse.postgres import PostgresWarehouse
 
 SAO_PAULO = timezone(timedelta(hours=-3))
 EMPTY = pa.schema([("id", pa.int64())])
@@ -226,6 +228,12 @@ def test_marts_are_built_once_and_kept_on_quiet_days_after(
         (task_id, "skipped") for task_id in sorted(later)
     ]
     assert all(row["error"].startswith("no new data") for row in audited)
+    # and the run's summary (what make pipeline prints) says so.
+    summary = warehouse_summary(
+        PostgresWarehouse(warehouse_url), settings.dbt_project_dir, quiet.run_id
+    )
+    assert "Skipped (no new data: the extract found no change" in summary
+    assert summary.endswith("  dashboards\n  lake.clean\n  marts.marts")
     # A day with rows, or marts to measure from a new as-of date, runs every stage.
     assert has_new_data(settings, facts_of("2018-09-05", rows_extracted=1), dag_id="d", skipped=[])
     later_sale = {
