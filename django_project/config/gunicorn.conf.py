@@ -2,9 +2,10 @@
 
 Tuned with ``benchmarks/api_load.py`` on 2 cores shared with PostgreSQL and the load generator.
 ``gthread`` keeps HTTP connections alive and lets a process serve a request while another waits
-for the database (placing an order is mostly waiting: eleven statements and a commit); three
-processes keep both cores busy despite the GIL (reading an order is mostly CPU). Two processes
-left the cores idle during placements; more processes or threads only added switching.
+for the database (reading an order takes five statements, placing one three, plus the
+connection's health check); three processes keep both cores busy despite the GIL (both are
+mostly CPU: Django and DRF around the queries). Two processes left the cores idle during
+placements; more processes or threads only added switching.
 
 ``HOST`` and ``PORT`` choose the address; any other setting can be overridden without editing
 this file through gunicorn's own ``GUNICORN_CMD_ARGS`` (e.g. ``"--workers 5 --threads 2"``,

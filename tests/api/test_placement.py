@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 from customers.models import Customer
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from orders.models import Delivery, Order, OrderItem, Payment
+from orders.models import Delivery, Order, OrderItem
 from shop_builder import hex_id, row_counts
 
 pytestmark = pytest.mark.django_db
@@ -299,15 +301,32 @@ def test_malformed_bodies_are_400_or_415_and_write_nothing(shop, writer, content
     assert row_counts() == before
 
 
-def test_a_failure_after_the_first_insert_leaves_nothing_behind(shop, writer, monkeypatch):
+@pytest.fixture
+def payments_refused():
+    """The database refuses every payment row, so a placement fails in its last insert, after
+    customer, order, delivery and items went in. Committed (for a test in autocommit mode, as
+    the server runs), and dropped afterwards."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "create function test_refuse_payment() returns trigger language plpgsql"
+            " as $$ begin raise exception 'the disk is full'; end $$"
+        )
+        cursor.execute(
+            "create trigger test_refuse_payment before insert on payments"
+            " for each row execute function test_refuse_payment()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("drop trigger test_refuse_payment on payments")
+        cursor.execute("drop function test_refuse_payment()")
+
+
+# Autocommit, as under gunicorn: no test transaction around the request to roll anything back.
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_first_insert_leaves_nothing_behind(shop, writer, payments_refused):
     """Atomicity: the payments' insert fails after customer, order, delivery and items went
     in; the database must show none of them."""
     before = row_counts()
-
-    def failing_bulk_create(*args, **kwargs):
-        raise RuntimeError("the disk is full")
-
-    monkeypatch.setattr(Payment.objects, "bulk_create", failing_bulk_create)
     writer.raise_request_exception = False
     response = writer.post("/api/orders/", placement(shop), format="json")
     assert response.status_code == 500
@@ -317,6 +336,11 @@ def test_a_failure_after_the_first_insert_leaves_nothing_behind(shop, writer, mo
         .exclude(order=shop.delivered)
         .exists()
     )
+    # The failure left the connection usable: the next placement goes through.
+    with connection.cursor() as cursor:
+        cursor.execute("alter table payments disable trigger test_refuse_payment")
+    assert writer.post("/api/orders/", placement(shop), format="json").status_code == 201
+    assert Order.objects.count() == before["orders"] + 1
 
 
 def test_placement_costs_the_same_number_of_queries_for_one_item_or_many(shop, writer):
@@ -338,3 +362,37 @@ def test_placement_costs_the_same_number_of_queries_for_one_item_or_many(shop, w
         return len(queries)
 
     assert queries_for(1) == queries_for(8)
+
+
+def test_placement_costs_three_queries(shop, writer, django_assert_num_queries):
+    """The token with its user and permissions, the lookup of everything the order names, and
+    the write of the order with everything that hangs off it (as one statement, so no BEGIN
+    and COMMIT either); a returning person is looked up in the same query."""
+    body = placement(shop)
+    body["customer"]["customer_unique_id"] = shop.ana.customer_unique_id
+    with django_assert_num_queries(3):
+        assert writer.post("/api/orders/", body, format="json").status_code == 201
+
+
+def test_write_permission_through_a_group_and_its_withdrawal_count_at_once(shop, reader):
+    """The permission check reads the token's user's permissions in the token's query, fresh
+    on every request: given through a group it lets the next write in, withdrawn it refuses
+    the next one."""
+    user = User.objects.get(username="reader")
+    assert reader.post("/api/orders/", placement(shop), format="json").status_code == 403
+    app_label, codename = settings.SHOP_WRITE_PERMISSION.split(".")
+    staff = Group.objects.create(name="shop staff")
+    staff.permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+    user.groups.add(staff)
+    assert reader.post("/api/orders/", placement(shop), format="json").status_code == 201
+    user.groups.remove(staff)
+    assert reader.post("/api/orders/", placement(shop), format="json").status_code == 403
+
+
+def test_a_deactivated_users_token_is_refused_at_once(shop, writer):
+    assert writer.post("/api/orders/", placement(shop), format="json").status_code == 201
+    User.objects.filter(username="writer").update(is_active=False)
+    assert writer.post("/api/orders/", placement(shop), format="json").status_code == 401
+    assert writer.get("/api/orders/").status_code == 401
