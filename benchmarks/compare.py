@@ -150,7 +150,7 @@ FIGURES: list[tuple[str, Callable[[dict], Any], str]] = [
     ),
     ("loader_seconds", _load("load", "seconds"), "info"),
     ("loader_over_plain_copy", _load("ratio"), "<=6"),
-    ("loader_non_empty_over_empty", _load("non_empty_over_empty"), "<=1.5"),
+    ("loader_non_empty_over_empty", _load("non_empty_ratio"), "<=1.5"),
     ("api_placement_p99_ms", _api("order_placement_post", "p99_ms"), "<100"),
     ("api_placements_per_s", _api("order_placement_post", "requests_per_s"), ">=300"),
     ("api_placement_errors", _api("order_placement_post", "errors"), "<=0"),

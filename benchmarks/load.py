@@ -8,12 +8,19 @@
 * ``copy``: the baseline, a plain ``COPY ... FROM STDIN (FORMAT csv, HEADER)`` of the same
   files into unindexed tables of text columns, in one transaction;
 
-and returns rows, seconds and rows/s for both and their ratio. ``python -m benchmarks.load
-DATA_DIR`` prints the figures as JSON.
+* ``non_empty_load``: the same load into a shop that already holds other data: a fresh shop
+  is first loaded (untimed) with a small dataset of other ids (``PRELOAD_DIR``, by default the
+  SCALE=0.01 folder beside ``DATA_DIR``, ``<DATA_DIR>-scale-0.01``, generated into a temporary
+  folder when it is missing), then ``DATA_DIR`` is loaded into it and timed;
+
+and returns rows, seconds and rows/s of each, the ratio of the load to the COPY (``ratio``) and
+the ratio of the non-empty load to the empty one (``non_empty_ratio``). ``python -m
+benchmarks.load DATA_DIR [PRELOAD_DIR]`` prints the figures as JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -23,6 +30,7 @@ from pathlib import Path
 
 BENCH_DATABASE = "olist_bench_load"
 ALIAS = "bench_load"
+PRELOAD_SCALE = 0.01
 
 
 def _setup_django() -> None:
@@ -105,39 +113,81 @@ def _plain_copy(url: str, data_dir: Path, files) -> tuple[int, float]:
     return rows, seconds
 
 
-def run(data_dir: Path) -> dict:
-    data_dir = Path(data_dir).resolve()
-    _setup_django()
+def _migrated_shop():
+    """A fresh, migrated benchmark database: (url, Django connection)."""
     from django.core.management import call_command
 
-    from dataset.loader import find_files, load_folder
-
-    files = find_files(data_dir)
     url = _fresh_database()
     connection = _connection(url)
     call_command("migrate", database=ALIAS, verbosity=0, interactive=False)
-    size = _read_files(data_dir, [spec.file_name for spec in files])
+    return url, connection
+
+
+def _timed_load(data_dir: Path, connection):
+    from dataset.loader import load_folder
 
     with tempfile.TemporaryDirectory(prefix="olist-bench-rejects-") as rejects:
         started = time.perf_counter()
         report = load_folder(data_dir, connection=connection, progress=False, rejects_dir=rejects)
-        load_seconds = time.perf_counter() - started
+        return report, time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def _preload_folder(data_dir: Path, preload_dir: Path | None):
+    """The small dataset loaded before the non-empty measurement (see the module docstring)."""
+    if preload_dir is None:
+        preload_dir = data_dir.with_name(f"{data_dir.name}-scale-{PRELOAD_SCALE:g}")
+    if preload_dir.is_dir():
+        yield preload_dir
+        return
+    from dataset.generator import generate
+
+    with tempfile.TemporaryDirectory(prefix="olist-bench-preload-") as folder:
+        generate(Path(folder), scale=PRELOAD_SCALE, progress=False)
+        yield Path(folder)
+
+
+def _load_figures(report, seconds: float) -> dict:
+    return {
+        "rows": report.read,
+        "loaded": report.loaded,
+        "rejected": report.rejected,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(report.read / seconds),
+        "seconds_by_table": {t.table: t.seconds for t in report.tables},
+    }
+
+
+def run(data_dir: Path, preload_dir: Path | None = None) -> dict:
+    data_dir = Path(data_dir).resolve()
+    _setup_django()
+
+    from dataset.loader import find_files, load_folder
+
+    files = find_files(data_dir)
+    url, connection = _migrated_shop()
+    size = _read_files(data_dir, [spec.file_name for spec in files])
+    report, load_seconds = _timed_load(data_dir, connection)
     connection.close()
 
     copy_rows, copy_seconds = _plain_copy(url, data_dir, files)
+
+    # A shop that holds other data: the ids of another scale do not overlap these.
+    with _preload_folder(data_dir, preload_dir) as preload:
+        _, connection = _migrated_shop()
+        with tempfile.TemporaryDirectory(prefix="olist-bench-rejects-") as rejects:
+            before = load_folder(
+                preload, connection=connection, progress=False, rejects_dir=rejects
+            )
+        _read_files(data_dir, [spec.file_name for spec in files])
+        non_empty, non_empty_seconds = _timed_load(data_dir, connection)
+        connection.close()
 
     return {
         "database": BENCH_DATABASE,
         "files": len(files),
         "megabytes": round(size / 1e6, 1),
-        "load": {
-            "rows": report.read,
-            "loaded": report.loaded,
-            "rejected": report.rejected,
-            "seconds": round(load_seconds, 2),
-            "rows_per_s": round(report.read / load_seconds),
-            "seconds_by_table": {t.table: t.seconds for t in report.tables},
-        },
+        "load": _load_figures(report, load_seconds),
         "copy": {
             "rows": copy_rows,
             "seconds": round(copy_seconds, 2),
@@ -145,11 +195,26 @@ def run(data_dir: Path) -> dict:
         },
         # How many times longer the validated, indexed, idempotent load takes than a bare COPY.
         "ratio": round(load_seconds / copy_seconds, 2),
+        "non_empty_load": {
+            "preloaded_rows": before.loaded,
+            **_load_figures(non_empty, non_empty_seconds),
+            "inserted": sum(
+                t.inserted + sum(c.inserted for c in t.also.values()) for t in non_empty.tables
+            ),
+            "updated": sum(
+                t.updated + sum(c.updated for c in t.also.values()) for t in non_empty.tables
+            ),
+        },
+        # How many times longer loading into a shop that holds other data takes than into an
+        # empty one.
+        "non_empty_ratio": round(non_empty_seconds / load_seconds, 2),
+        "non_empty_ratio_to_copy": round(non_empty_seconds / copy_seconds, 2),
     }
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: python -m benchmarks.load DATA_DIR", file=sys.stderr)
+    if len(sys.argv) not in (2, 3):
+        print("usage: python -m benchmarks.load DATA_DIR [PRELOAD_DIR]", file=sys.stderr)
         raise SystemExit(2)
-    print(json.dumps(run(Path(sys.argv[1])), indent=2))
+    preload = Path(sys.argv[2]) if len(sys.argv) == 3 else None
+    print(json.dumps(run(Path(sys.argv[1]), preload), indent=2))

@@ -28,7 +28,7 @@ def harness_output(full: float, quiet: float, clean: float, clean_small: float) 
 def test_each_figure_is_set_beside_its_baseline_with_the_ratio_and_the_verdict():
     before = harness_output(full=192.0, quiet=30.0, clean=91.0, clean_small=30.0)
     after = harness_output(full=90.0, quiet=6.0, clean=20.0, clean_small=9.0)
-    after["load"]["load_scale_1"]["median"] |= {"ratio": 5.5, "non_empty_over_empty": 1.2}
+    after["load"]["load_scale_1"]["median"] |= {"ratio": 5.5, "non_empty_ratio": 1.2}
 
     table = figures(before, after)
 

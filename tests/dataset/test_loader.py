@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from support.shop_tables import SHOP_TABLE_KEYS, SHOP_TABLES
 
 from dataset import loader, olist_format
@@ -197,7 +197,17 @@ def test_multi_line_review_comment_and_review_id_shared_by_two_orders(olist_fold
 # --------------------------------------------------------------------------------------------
 
 
-def test_second_load_of_the_same_files_changes_nothing(olist_folder):
+@pytest.fixture(params=["upsert", "bulk"])
+def write_path(request, monkeypatch) -> str:
+    """Both ways rows reach a table: ``upsert`` (row by row, the fixtures are far below
+    ``REBUILD_MIN_ROWS``) and ``bulk`` (every table that holds no more rows than the load
+    brings is locked, its plain indexes and foreign keys dropped and built again)."""
+    if request.param == "bulk":
+        monkeypatch.setattr(loader, "REBUILD_MIN_ROWS", 1)
+    return request.param
+
+
+def test_second_load_of_the_same_files_changes_nothing(olist_folder, write_path):
     folder = olist_folder("complete")
     load(folder)
     before = snapshot()
@@ -212,7 +222,7 @@ def test_second_load_of_the_same_files_changes_nothing(olist_folder):
     assert report["orders"].also["deliveries"].unchanged == 4
 
 
-def test_changed_values_update_the_row_and_move_updated_at(olist_folder):
+def test_changed_values_update_the_row_and_move_updated_at(olist_folder, write_path):
     folder = olist_folder("complete")
     load(folder)
     before = updated_at()
@@ -245,7 +255,7 @@ def test_changed_values_update_the_row_and_move_updated_at(olist_folder):
     }
 
 
-def test_reload_keeps_shop_rows_and_shop_only_columns(olist_folder):
+def test_reload_keeps_shop_rows_and_shop_only_columns(olist_folder, write_path):
     folder = olist_folder("complete")
     load(folder)
     shop_customer = hid("ab", 99)
@@ -430,7 +440,7 @@ def test_references_to_rows_missing_everywhere_are_rejected(olist_folder):
     assert report["payments"].top_reasons == [("order_id not found in orders", 6)]
 
 
-def test_references_resolve_against_rows_of_an_earlier_load(olist_folder):
+def test_references_resolve_against_rows_of_an_earlier_load(olist_folder, write_path):
     parents = [f.file_name for f in olist_format.ALL_FILES[:6]]
     children = [f.file_name for f in olist_format.ALL_FILES[6:]]
     load(olist_folder("complete", only=parents, name="parents"))
@@ -503,20 +513,47 @@ def test_empty_file_is_an_error(olist_folder):
     assert counts()["product_categories"] == 0
 
 
-def test_plain_indexes_are_rebuilt_identically_on_a_bulk_load(olist_folder, monkeypatch):
-    def indexes():
-        return sql(
+def test_indexes_and_foreign_keys_are_rebuilt_identically_on_a_bulk_load(olist_folder, monkeypatch):
+    def schema():
+        indexes = sql(
             "select tablename, indexname, indexdef from pg_indexes"
             " where schemaname = current_schema() order by 1, 2"
         )
+        constraints = sql(
+            "select conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated"
+            " from pg_constraint where connamespace = current_schema()::regnamespace"
+            " order by 1, 2"
+        )
+        return indexes, constraints
 
-    before = indexes()
+    before = schema()
     monkeypatch.setattr(loader, "REBUILD_MIN_ROWS", 1)
+    folder = olist_folder("complete")
 
-    load(olist_folder("complete"))
-
-    assert indexes() == before
+    load(folder)  # into empty tables
+    assert schema() == before
     assert counts() == COMPLETE_COUNTS
+
+    sellers = folder / olist_format.SELLERS.file_name
+    sellers.write_text(sellers.read_text() + f"{hid('f', 9)},13023,campinas,SP\n")
+    report = load(folder)  # into tables that hold as many rows as the load brings, or fewer
+
+    assert schema() == before
+    assert (report["sellers"].inserted, report["sellers"].unchanged) == (1, 3)
+    assert counts() == COMPLETE_COUNTS | {"sellers": COMPLETE_COUNTS["sellers"] + 1}
+
+
+def test_a_bulk_load_still_enforces_the_foreign_keys(olist_folder, monkeypatch):
+    """The foreign keys a bulk load drops are added again, checked, before the commit."""
+    monkeypatch.setattr(loader, "REBUILD_MIN_ROWS", 1)
+    load(olist_folder("complete"))
+    order = hid("e", 1)
+
+    with pytest.raises(IntegrityError, match="foreign key"), transaction.atomic():
+        sql("delete from deliveries where order_id = %s returning 1", [order])
+        sql("delete from orders where order_id = %s returning 1", [order])
+
+    assert sql("select count(*) from orders where order_id = %s", [order]) == [(1,)]
 
 
 # --------------------------------------------------------------------------------------------
