@@ -52,6 +52,8 @@ from olist_pipeline.lake.partitions import (
 )
 from olist_pipeline.tables import BY_NAME
 
+# The thread-local properties ``SparkContext.setJobGroup`` sets.
+JOB_GROUP_PROPERTIES = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
 PROCESSED_SORT_KEY = {"geolocation": ("geolocation_zip_code_prefix",)}
 # The raw tables a table's cleaning reads besides its own: its parents' valid rows, and the
 # items and payments the orders' totals are computed from.
@@ -179,7 +181,18 @@ class PartitionCleaning:
         return conform(rows, PROCESSED[table])
 
     def publish(self, table: str) -> dict:
-        """Clean one table and commit its rejected, then its processed partition."""
+        """Clean one table and commit its rejected, then its processed partition. Its Spark jobs
+        run in a job group named after the table (the Spark UI's and the benchmark's tally)."""
+        context = self.spark.sparkContext
+        before = {name: context.getLocalProperty(name) for name in JOB_GROUP_PROPERTIES}
+        context.setJobGroup(table, f"clean {table} {self.ingest_date}")
+        try:
+            return self._publish(table)
+        finally:
+            for name, value in before.items():  # the caller's group, if any, again
+                context.setLocalProperty(name, value)
+
+    def _publish(self, table: str) -> dict:
         raw_manifest = self.raw_manifest(table)
         outcomes = count_outcomes(self.cleaning(table))
         key = BY_NAME[table].key

@@ -89,6 +89,27 @@ def test_the_job_commits_every_table_with_balanced_accounting(spark, raw_lake):
     assert geolocation[0]["geolocation_lat"] == -23.6
 
 
+def test_each_table_s_spark_jobs_run_in_its_own_job_group(spark, raw_lake):
+    context = spark.sparkContext
+    context.setJobGroup("the-caller", "the caller's own group")
+    tables = ["customers", "orders"]
+    try:
+        run(spark, raw_lake, arguments("clean-groups", tables))
+        # The caller's group is set again once the job is done.
+        assert context.getLocalProperty("spark.jobGroup.id") == "the-caller"
+    finally:
+        context.setLocalProperty("spark.jobGroup.id", None)
+        context.setLocalProperty("spark.job.description", None)
+        context.setLocalProperty("spark.job.interruptOnCancel", None)
+
+    tracker = context.statusTracker()
+    for table in tables:
+        jobs = tracker.getJobIdsForGroup(table)
+        assert jobs, f"no Spark job in the group {table}"
+        assert all(tracker.getJobInfo(job).status == "SUCCEEDED" for job in jobs)
+    assert not tracker.getJobIdsForGroup("the-caller")
+
+
 def test_a_failure_mid_job_leaves_the_committed_partitions_in_place(spark, raw_lake, monkeypatch):
     tables = ["customers", "orders", "payments"]
     run(spark, raw_lake, arguments("clean-1", tables))
