@@ -184,12 +184,26 @@ format: install ## Format and autofix with ruff; terraform fmt
 	$(CURDIR)/.venv/bin/ruff check --fix .
 	$(PY) -m deploy.terraform_fmt --write
 
-test: db chromium glue-env ## Lint, then run the whole test suite (and the job's on Glue's Spark)
-	@$(MAKE) --no-print-directory lint
-	$(PY) -m pytest $(PYTEST_ARGS)
-	@echo "The cleaning job's tests on AWS Glue's runtime (.venv-glue):"
-	PYTHONPATH=$(CURDIR)/glue_jobs $(GLUE_PY) -m pytest -p no:cacheprovider \
-		-W ignore::pytest.PytestConfigWarning $(GLUE_TESTS)
+# make test: the suite on PYTEST_WORKERS pytest-xdist workers (0: serially); a module's tests stay on
+# one worker (tests/conftest.py). make lint and the job's tests on Glue's Spark run beside it.
+PYTEST_WORKERS ?= 2
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+test: db chromium glue-env ## Lint and the job's tests on Glue's Spark beside the whole test suite
+	@logs=$$(mktemp -d); trap 'rm -rf "$$logs"' EXIT; \
+	echo "make lint and the cleaning job's tests on AWS Glue's runtime run in the background;"; \
+	echo "their output follows pytest's."; \
+	( rc=0; $(MAKE) --no-print-directory lint >"$$logs/lint.log" 2>&1 || rc=$$?; \
+	  echo $$rc >"$$logs/lint.rc" ) & \
+	( rc=0; PYTHONPATH=$(CURDIR)/glue_jobs $(GLUE_PY) -m pytest -p no:cacheprovider \
+		-W ignore::pytest.PytestConfigWarning $(GLUE_TESTS) >"$$logs/glue.log" 2>&1 || rc=$$?; \
+	  echo $$rc >"$$logs/glue.rc" ) & \
+	pytest_rc=0; $(PY) -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS) || pytest_rc=$$?; \
+	wait; \
+	echo; echo "=== make lint (exit $$(cat "$$logs/lint.rc")):"; cat "$$logs/lint.log"; \
+	echo; echo "=== The cleaning job's tests on AWS Glue's runtime, .venv-glue (exit $$(cat "$$logs/glue.rc")):"; \
+	cat "$$logs/glue.log"; \
+	echo; echo "make test: pytest exit $$pytest_rc, lint exit $$(cat "$$logs/lint.rc"), Glue runtime's tests exit $$(cat "$$logs/glue.rc")"; \
+	[ "$$pytest_rc" = 0 ] && [ "$$(cat "$$logs/lint.rc")" = 0 ] && [ "$$(cat "$$logs/glue.rc")" = 0 ]
 
 demo: db ## Generate (SCALE), load the shop, run the ELT DAG once (full refresh), print summaries
 	@$(MAKE) --no-print-directory data SCALE=$(SCALE) SEED=$(SEED) OUT=$(OUT)

@@ -21,14 +21,41 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.workers import WORKER, per_worker
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Airflow and GX read these when first imported; keep them in the repository and offline.
+# Under pytest-xdist each worker has a home of its own (Airflow writes its airflow.cfg there).
 os.environ.setdefault("AIRFLOW_HOME", str(REPO_ROOT / ".local" / "airflow"))
+if WORKER:
+    os.environ["AIRFLOW_HOME"] = per_worker(os.environ["AIRFLOW_HOME"], "-")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 TEST_SCALE = 0.002  # about 200 orders, 2,000 geolocation rows
 TEST_SEED = 7
-SHOP_DATABASE = "pipeline_test_shop"
+SHOP_DATABASE = per_worker("pipeline_test_shop")
+
+
+# Under pytest-xdist (make test: -n 2 --dist loadfile) a module's tests stay on one worker, so a
+# module-scoped fixture is built once. The slowest modules go first: a worker that drew one late
+# would leave the other idle at the end. (loadgroup's xdist_group marks do not group on pytest 9:
+# xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
+SLOWEST_FIRST = (
+    "tests/reliability/test_crash_recovery.py",
+    "tests/api/test_fuzz.py",
+)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    result = yield
+    if WORKER:  # after pytest-django's reordering: xdist hands the files out in this order
+
+        def rank(item) -> int:
+            path = item.nodeid.split("::", 1)[0]
+            return SLOWEST_FIRST.index(path) if path in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+        items.sort(key=rank)  # stable: the rest keep pytest's order
+    return result
 
 
 def _drop(url: str) -> None:
@@ -116,7 +143,7 @@ def warehouse_url() -> Iterator[str]:
     Every test's database has the same name, created afresh: dbt's parse of the project names
     the database, so one name lets the tests share one parse (tests/support/warehouse_builder.py)
     instead of paying dbt's full parse, seconds, in every test."""
-    yield from _fresh_warehouse("pipeline_test_warehouse")
+    yield from _fresh_warehouse(per_worker("pipeline_test_warehouse"))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.workers import per_worker
 
 from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_pipeline.database_urls import sqlalchemy_url
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = Path(sys.executable).with_name("airflow")
-METADATA_DATABASE = "pipeline_test_airflow"
+METADATA_DATABASE = per_worker("pipeline_test_airflow")
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,20 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.workers import machine_lock
 
 from config import database_roles as roles
 from config.postgres import with_database
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _roles_lock() -> Iterator[None]:
+    """The roles are the server's: on pytest-xdist, the modules that change them take turns."""
+    with machine_lock("database-roles"):
+        yield
+
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from support.workers import per_worker
 
 from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_pipeline.lake.partitions import MANIFEST_NAME, ZONES, Lake
@@ -42,7 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DRIVER = Path(__file__).with_name("pipeline_driver.py")
 RUN_ID = "manual__crash-recovery"
 RUN_AFTER = "2026-11-10T03:00:00+00:00"
-WAREHOUSE_DATABASE = "reliability_test_warehouse"
+WAREHOUSE_DATABASE = per_worker("reliability_test_warehouse")
 # The audit differs between runs by design (times, tries); every other schema must not.
 COMPARED_SCHEMAS_SQL = (
     "select table_schema, table_name from information_schema.tables"
@@ -138,7 +139,7 @@ class Run:
             "GX_PROJECT_DIR": str(self.root / "gx"),
             "DASHBOARDS_SITE_URI": str(self.root / "dashboards"),
             # one dbt work folder for every run: the same database name, so dbt parses once
-            "DBT_WORK_DIR": str(REPO_ROOT / ".local" / "reliability-dbt"),
+            "DBT_WORK_DIR": str(REPO_ROOT / ".local" / per_worker("reliability-dbt", "-")),
             "DBT_ARTEFACTS_URI": str(self.root / "dbt_runs"),
             "DBT_DOCS_URI": str(self.root / "dbt_docs"),
             "CLEAN_RUNNER": "local",

@@ -7,6 +7,7 @@ import socket
 import dj_database_url
 import psycopg
 import pytest
+from support.workers import per_worker
 
 from config import postgres
 
@@ -36,7 +37,7 @@ def test_server_on_the_local_port_is_used_when_it_answers(monkeypatch):
 def test_embedded_server_starts_when_nothing_answers(monkeypatch):
     # Under the repository (git-ignored), not /tmp: the server runs as its own system user
     # when started by root and must be able to reach its data directory.
-    data_dir = postgres.REPO_ROOT / ".local" / "test-pgdata"
+    data_dir = postgres.REPO_ROOT / ".local" / per_worker("test-pgdata", "-")
     shutil.rmtree(data_dir, ignore_errors=True)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(postgres, "LOCAL_PORT", free_port())

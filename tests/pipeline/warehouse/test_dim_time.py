@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from dateutil.easter import easter
+from support.workers import per_worker
 
 from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_pipeline.warehouse.dbt import DbtProject, profile_env
@@ -20,7 +21,7 @@ from olist_pipeline.warehouse.postgres import PostgresWarehouse
 
 pytestmark = pytest.mark.integration
 
-DATABASE = "pipeline_test_dim_time"
+DATABASE = per_worker("pipeline_test_dim_time")
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 COLUMNS = (
     "date_key, calendar_date, year, quarter, month, month_name, year_month, iso_year, iso_week,"

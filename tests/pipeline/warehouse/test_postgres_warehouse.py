@@ -8,6 +8,7 @@ from decimal import Decimal
 import psycopg
 import pyarrow as pa
 import pytest
+from support.workers import per_worker
 
 from config.postgres import ensure_database, resolve_database_url, with_database
 from olist_pipeline.warehouse.postgres import PostgresWarehouse
@@ -19,7 +20,7 @@ from olist_pipeline.warehouse.protocol import (
 
 pytestmark = pytest.mark.integration
 
-WAREHOUSE_DATABASE = "pipeline_test_warehouse"
+WAREHOUSE_DATABASE = per_worker("pipeline_test_warehouse")
 UTC = dt.UTC
 SCHEMA = pa.schema(
     [
