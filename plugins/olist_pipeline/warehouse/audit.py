@@ -125,8 +125,7 @@ def record_run(
         "error": error_text(error),
         "recorded_at": now,
     }
-    placeholders = ", ".join(f"%({column})s" for column in COLUMNS)
-    insert = Statement(f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({placeholders})", row)
+    insert = _insert(row)
     abandoned = [abandoned_attempts(row)] if state == "running" and task_id and try_number else []
     warehouse.run_script(
         ["create schema if not exists audit", CREATE_TABLE_SQL, *abandoned, insert]
@@ -143,10 +142,8 @@ def record_skipped(
     if not task_ids:
         return
     now = datetime.now(UTC)
-    placeholders = ", ".join(f"%({column})s" for column in COLUMNS)
     inserts = [
-        Statement(
-            f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({placeholders})",
+        _insert(
             {
                 **dict.fromkeys(COLUMNS),
                 "dag_id": dag_id,
@@ -157,11 +154,17 @@ def record_skipped(
                 "finished_at": now,
                 "error": reason,
                 "recorded_at": now,
-            },
+            }
         )
         for task_id in sorted(task_ids)
     ]
     warehouse.run_script(["create schema if not exists audit", CREATE_TABLE_SQL, *inserts])
+
+
+def _insert(row: dict[str, Any]) -> Statement:
+    """The statement adding ``row`` (every column of ``COLUMNS``) to the table."""
+    placeholders = ", ".join(f"%({column})s" for column in COLUMNS)
+    return Statement(f"insert into {TABLE} ({', '.join(COLUMNS)}) values ({placeholders})", row)
 
 
 def abandoned_attempts(row: dict[str, Any]) -> Statement:
