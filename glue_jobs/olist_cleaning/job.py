@@ -1,9 +1,13 @@
 """The cleaning job's body: raw partitions in, processed and rejected partitions committed.
 
-One Spark session cleans every table of a run. Each table's rows are classified once and
-cached (its parents' valid rows feed its reference checks, and the orders' totals read the
-valid items and payments), then one aggregation counts the outcomes and two writes produce the
-processed and rejected files. Spark writes the files under a fresh attempt folder; the driver
+One Spark session cleans every table of a run, with as few Spark jobs as it can: Spark's cost
+per query (planning, code generation, a JVM still warming up) dominates at this size. Each
+table's rows are classified once; the classification is cached only for the tables another
+table reads (a parent's valid rows feed its children's reference checks, and the orders'
+totals read the valid items and payments). The write of the processed rows counts the
+outcomes as it goes (``DataFrame.observe``), and the rejected rows are written only when there
+are any. An empty raw partition is committed empty without Spark. Spark writes the files under
+a fresh attempt folder; the driver
 checks that nothing vanished and only then commits through the lake's manifests, rejected
 first, so a failure leaves the table's previous processed partition in place. Before any of
 that, every raw partition the run reads is checked against its manifest (files present, bytes
@@ -16,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import pyarrow.parquet as pq
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from olist_cleaning.accounting import Outcomes, account, table_summary
 from olist_cleaning.arguments import JobArguments
-from olist_cleaning.rules import DUPLICATE, REJECT_KIND, Cleaning
+from olist_cleaning.quiet_day import commit_empty
+from olist_cleaning.rules import Cleaning, without_duplicates
 from olist_cleaning.schemas import PROCESSED, arrow_schema, rejected_columns
 from olist_cleaning.session import configure
 from olist_cleaning.spark import conform, raw_schema
@@ -47,6 +52,7 @@ from olist_pipeline.lake.partitions import (
     Manifest,
     PartitionError,
     ProcessedDetails,
+    RawDetails,
     RejectedDetails,
     partition_key,
 )
@@ -64,6 +70,8 @@ ALSO_READS = {
     "payments": ("orders",),
     "reviews": ("orders",),
 }
+# The tables whose classified rows another table's cleaning reads: cached once classified.
+READ_BY_OTHERS = frozenset(parent for parents in ALSO_READS.values() for parent in parents)
 
 
 def raw_tables_read(tables: Iterable[str]) -> list[str]:
@@ -78,15 +86,9 @@ def raw_tables_read(tables: Iterable[str]) -> list[str]:
 
 
 def count_outcomes(cleaning: Cleaning) -> Outcomes:
-    counts = cleaning.classified.groupBy(DUPLICATE, REJECT_KIND).count().collect()
-    duplicates = sum(row["count"] for row in counts if row[DUPLICATE])
-    reasons = {
-        row[REJECT_KIND]: row["count"]
-        for row in counts
-        if not row[DUPLICATE] and row[REJECT_KIND] is not None
-    }
-    valid = sum(row["count"] for row in counts if not row[DUPLICATE] and row[REJECT_KIND] is None)
-    return Outcomes(duplicates, valid, sum(reasons.values()), dict(sorted(reasons.items())))
+    """The outcomes of ``cleaning`` in a Spark job of their own (the job itself counts them
+    while writing; see ``Cleaning.observed``)."""
+    return cleaning.outcomes(cleaning.classified.agg(*cleaning.outcome_columns()).first().asDict())
 
 
 class PartitionCleaning:
@@ -150,24 +152,32 @@ class PartitionCleaning:
             self.raw_files(table)
 
     def raw(self, table: str) -> DataFrame:
-        """The committed raw rows, read through the manifest, as the registry's types."""
+        """The committed raw rows, read through the manifest, as the registry's types; marked
+        as holding no duplicates when the manifest says every key occurs once."""
         uris = self.raw_files(table)
         if not uris:
-            return self.spark.createDataFrame([], raw_schema(BY_NAME[table]))
-        return conform(self.spark.read.parquet(*uris), BY_NAME[table].columns)
+            rows = self.spark.createDataFrame([], raw_schema(BY_NAME[table]))
+        else:
+            rows = conform(self.spark.read.parquet(*uris), BY_NAME[table].columns)
+        details = self.raw_manifest(table).details
+        if isinstance(details, RawDetails) and details.unique_key:
+            return without_duplicates(rows)
+        return rows
 
     def cleaning(self, table: str) -> Cleaning:
         if table not in self._cleanings:
             cleaning = self._builders[table]()
-            cleaning.classified.cache()
+            if table in READ_BY_OTHERS:
+                cleaning.classified.cache()
             self._cleanings[table] = cleaning
         return self._cleanings[table]
 
     def valid(self, table: str) -> DataFrame:
         return self.cleaning(table).valid
 
-    def processed(self, table: str) -> DataFrame:
-        valid = self.valid(table)
+    def processed(self, table: str, cleaning: Cleaning) -> DataFrame:
+        """``cleaning``'s valid rows with the processed zone's derived columns."""
+        valid = cleaning.valid
         if table == "geolocation":
             rows = collapse_geolocation(valid)
         elif table == "orders":
@@ -194,11 +204,17 @@ class PartitionCleaning:
 
     def _publish(self, table: str) -> dict:
         raw_manifest = self.raw_manifest(table)
-        outcomes = count_outcomes(self.cleaning(table))
-        key = BY_NAME[table].key
-        rejected_files = self._write(self.cleaning(table).rejected, "rejected", table, key)
-        processed_key = PROCESSED_SORT_KEY.get(table, key)
-        processed_files = self._write(self.processed(table), "processed", table, processed_key)
+        if not raw_manifest.rows:
+            return commit_empty(self.lake, table, self.ingest_date, self.run_id, raw_manifest)
+        cleaning = self.cleaning(table)
+        counted = Observation()
+        processed_key = PROCESSED_SORT_KEY.get(table, BY_NAME[table].key)
+        processed = self.processed(table, cleaning.observed(counted))
+        processed_files = self._write(processed, "processed", table, processed_key)
+        outcomes = cleaning.outcomes(counted.get)
+        rejected_files = []
+        if outcomes.rejected:
+            rejected_files = self._write(cleaning.rejected, "rejected", table, BY_NAME[table].key)
         accounting = account(
             table,
             raw_rows=raw_manifest.rows,
@@ -251,8 +267,9 @@ class PartitionCleaning:
         return rows
 
     def release(self) -> None:
-        for cleaning in self._cleanings.values():
-            cleaning.classified.unpersist()
+        for table, cleaning in self._cleanings.items():
+            if table in READ_BY_OTHERS:
+                cleaning.classified.unpersist()
         self._cleanings.clear()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from olist_cleaning.accounting import Outcomes, account, table_summary
 from olist_cleaning.arguments import JobArguments
 from olist_cleaning.schemas import PROCESSED, arrow_schema, rejected_columns
-from olist_pipeline.lake.partitions import Lake, ProcessedDetails, RejectedDetails
+from olist_pipeline.lake.partitions import Lake, Manifest, ProcessedDetails, RejectedDetails
 from olist_pipeline.tables import BY_NAME
 
 
@@ -30,32 +30,38 @@ def commit_quiet_day(lake: Lake, arguments: JobArguments) -> dict[str, dict]:
         raise NotAQuietDay(
             f"raw partitions of {arguments.ingest_date} with rows or not committed: {busy}"
         )
-    summary = {}
-    for table, raw_manifest in manifests.items():
-        accounting = account(
-            table, raw_rows=0, outcomes=Outcomes(), processed_rows=0, rejected_rows=0
-        )
-        lake.commit(
-            "rejected",
-            table,
-            arguments.ingest_date,
-            run_id=arguments.run_id,
-            files=[],
-            schema=arrow_schema(rejected_columns(BY_NAME[table])),
-            details=RejectedDetails(reasons={}),
-        )
-        lake.commit(
-            "processed",
-            table,
-            arguments.ingest_date,
-            run_id=arguments.run_id,
-            files=[],
-            schema=arrow_schema(PROCESSED[table]),
-            details=ProcessedDetails(
-                accounting=accounting,
-                raw_run_id=raw_manifest.run_id,
-                raw_checksum=raw_manifest.checksum,
-            ),
-        )
-        summary[table] = table_summary(accounting, {})
-    return summary
+    return {
+        table: commit_empty(lake, table, arguments.ingest_date, arguments.run_id, raw_manifest)
+        for table, raw_manifest in manifests.items()
+    }
+
+
+def commit_empty(
+    lake: Lake, table: str, ingest_date: str, run_id: str, raw_manifest: Manifest
+) -> dict:
+    """Commit ``table``'s empty rejected and processed partitions of an empty raw partition;
+    its accounting and reasons, as ``job.run`` returns them."""
+    accounting = account(table, raw_rows=0, outcomes=Outcomes(), processed_rows=0, rejected_rows=0)
+    lake.commit(
+        "rejected",
+        table,
+        ingest_date,
+        run_id=run_id,
+        files=[],
+        schema=arrow_schema(rejected_columns(BY_NAME[table])),
+        details=RejectedDetails(reasons={}),
+    )
+    lake.commit(
+        "processed",
+        table,
+        ingest_date,
+        run_id=run_id,
+        files=[],
+        schema=arrow_schema(PROCESSED[table]),
+        details=ProcessedDetails(
+            accounting=accounting,
+            raw_run_id=raw_manifest.run_id,
+            raw_checksum=raw_manifest.checksum,
+        ),
+    )
+    return table_summary(accounting, {})

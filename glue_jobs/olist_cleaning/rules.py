@@ -2,26 +2,28 @@
 
 A table's rows are *classified*: every raw row is kept once, either marked as a duplicate of a
 later version of the same natural key, or checked against the table's rules in order, the first
-failing rule giving its kind and a human readable reason. Normalised values replace the raw
-columns in place; the untouched raw row travels along in a struct so rejected rows are written
-exactly as they arrived.
+failing rule giving its kind. Normalised values replace the raw columns in place; the value a
+normalised column arrived with travels along beside it (``_raw_<column>``), so rejected rows
+are written exactly as they arrived. The human readable reason is built only for the rejected
+rows, from the rule's kind and those values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
 
+from olist_cleaning.accounting import Outcomes
 from olist_cleaning.schemas import REJECT_REASON, rejected_columns
 from olist_cleaning.shop_vocabulary import OLIST_ID_PATTERN, STATE_CODES, ZIP_PREFIX_PATTERN
 from olist_cleaning.spark import conform
 from olist_cleaning.vocabulary import ACCENTED, UNACCENTED
 from olist_pipeline.tables import BY_NAME
 
-RAW = "_raw"
+RAW_PREFIX = "_raw_"
 DUPLICATE = "_duplicate"
 REJECT_KIND = "_reject_kind"
 
@@ -65,6 +67,13 @@ def mark_duplicates(df: DataFrame, key: Sequence[str], changed_at: str) -> DataF
     return df.withColumn(DUPLICATE, key_present & (F.row_number().over(latest_first) > 1))
 
 
+def without_duplicates(df: DataFrame) -> DataFrame:
+    """``df`` marked as holding one version of each key, which ``prepare`` then trusts: for a
+    raw partition whose manifest says so (``RawDetails.unique_key``), marking would shuffle and
+    sort every row to find nothing."""
+    return df.withColumn(DUPLICATE, F.lit(False))
+
+
 # --- Rules ------------------------------------------------------------------------------------
 
 
@@ -78,7 +87,8 @@ class Rule:
 
 
 def _raw(column: str) -> Column:
-    return F.col(f"{RAW}.{column}")
+    """The value ``column`` arrived with (see ``Cleaning.rejected``)."""
+    return F.col(f"{RAW_PREFIX}{column}")
 
 
 def _quoted(template: str, column: str) -> Column:
@@ -173,17 +183,14 @@ def _marker(column: str, parent_table: str) -> str:
     return f"_found_{column}_in_{parent_table}"
 
 
-def apply_rules(df: DataFrame, rules: Sequence[Rule]) -> DataFrame:
-    """Add ``_reject_kind`` and ``reject_reason`` of the first failing rule (null when every
-    rule passes, and for duplicates, which are counted, not rejected)."""
-    kind, reason = F.lit(None).cast("string"), F.lit(None).cast("string")
+def classify(table: str, df: DataFrame, rules: Sequence[Rule]) -> Cleaning:
+    """``df``'s rows classified: ``_reject_kind`` is the kind of the first failing rule (null
+    when every rule passes, and for duplicates, which are counted, not rejected)."""
+    kind = F.lit(None).cast("string")
     for rule in reversed(rules):
-        fails = F.coalesce(rule.fails, F.lit(False))
-        kind = F.when(fails, F.lit(rule.kind)).otherwise(kind)
-        reason = F.when(fails, rule.reason).otherwise(reason)
-    checked = ~F.col(DUPLICATE)
-    return df.withColumn(REJECT_KIND, F.when(checked, kind)).withColumn(
-        REJECT_REASON, F.when(checked, reason)
+        kind = F.when(F.coalesce(rule.fails, F.lit(False)), F.lit(rule.kind)).otherwise(kind)
+    return Cleaning(
+        table, df.withColumn(REJECT_KIND, F.when(~F.col(DUPLICATE), kind)), tuple(rules)
     )
 
 
@@ -196,22 +203,78 @@ class Cleaning:
 
     table: str
     classified: DataFrame
+    rules: tuple[Rule, ...]
 
     @property
     def valid(self) -> DataFrame:
-        return self.classified.filter(~F.col(DUPLICATE) & F.col(REJECT_REASON).isNull())
+        return self.classified.filter(~F.col(DUPLICATE) & F.col(REJECT_KIND).isNull())
 
     @property
     def rejected(self) -> DataFrame:
         """The raw rows that broke a rule, as they arrived, with the reason."""
-        rows = self.classified.filter(F.col(REJECT_REASON).isNotNull())
+        columns = BY_NAME[self.table].columns
+        rows = self.classified.filter(F.col(REJECT_KIND).isNotNull())
+        rows = rows.withColumns(  # the columns no normalisation changed arrived as they are
+            {
+                f"{RAW_PREFIX}{column.name}": F.col(column.name)
+                for column in columns
+                if f"{RAW_PREFIX}{column.name}" not in rows.columns
+            }
+        )
+        kind, reason = F.col(REJECT_KIND), F.lit(None).cast("string")
+        for rule in reversed(self.rules):
+            reason = F.when(kind == rule.kind, rule.reason).otherwise(reason)
+        arrived = [_raw(column.name).alias(column.name) for column in columns]
         return conform(
-            rows.select(f"{RAW}.*", REJECT_REASON), rejected_columns(BY_NAME[self.table])
+            rows.select(*arrived, reason.alias(REJECT_REASON)),
+            rejected_columns(BY_NAME[self.table]),
+        )
+
+    def outcome_columns(self) -> list[Column]:
+        """Aggregates of the classified rows that ``outcomes`` reads: rows, duplicates, and the
+        rejected rows of each rule (by its position)."""
+
+        def counted(condition: Column) -> Column:
+            return F.coalesce(F.sum(F.when(condition, 1).otherwise(0)), F.lit(0))
+
+        kind = F.col(REJECT_KIND)
+        return [
+            F.count(F.lit(1)).alias("rows"),
+            counted(F.col(DUPLICATE)).alias("duplicates"),
+            *[counted(kind == rule.kind).alias(f"rule_{i}") for i, rule in enumerate(self.rules)],
+        ]
+
+    def outcomes(self, counts: Mapping[str, int]) -> Outcomes:
+        """The outcomes from the values of ``outcome_columns``."""
+        reasons = {
+            rule.kind: counts[f"rule_{i}"]
+            for i, rule in enumerate(self.rules)
+            if counts[f"rule_{i}"]
+        }
+        rejected = sum(reasons.values())
+        return Outcomes(
+            duplicates=counts["duplicates"],
+            valid=counts["rows"] - counts["duplicates"] - rejected,
+            rejected=rejected,
+            reasons=dict(sorted(reasons.items())),
+        )
+
+    def observed(self, observation: Observation) -> Cleaning:
+        """The same rows, counted into ``observation`` by the action that reads them, so the
+        outcomes cost no Spark job of their own (``self.outcomes(observation.get)`` after it)."""
+        return replace(
+            self, classified=self.classified.observe(observation, *self.outcome_columns())
         )
 
 
-def keep_raw(raw: DataFrame, table: str) -> DataFrame:
-    """Deduplicate-mark ``raw`` and keep a copy of each row for the rejected zone."""
+def prepare(
+    raw: DataFrame, table: str, normalised: Mapping[str, Column] | None = None
+) -> DataFrame:
+    """``raw`` marked for duplicates (unless ``without_duplicates`` marked it), then
+    normalised: each column of ``normalised`` replaced by its expression, the value it arrived
+    with kept beside it for the rejected zone."""
     spec = BY_NAME[table]
-    marked = mark_duplicates(raw, spec.key, spec.changed_at)
-    return marked.withColumn(RAW, F.struct(*[F.col(name) for name in raw.columns]))
+    marked = raw if DUPLICATE in raw.columns else mark_duplicates(raw, spec.key, spec.changed_at)
+    normalised = dict(normalised or {})
+    arrived = marked.withColumns({f"{RAW_PREFIX}{name}": F.col(name) for name in normalised})
+    return arrived.withColumns(normalised)

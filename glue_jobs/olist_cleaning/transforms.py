@@ -14,15 +14,15 @@ from pyspark.sql import functions as F
 from olist_cleaning.rules import (
     Cleaning,
     Rule,
-    apply_rules,
     between,
-    keep_raw,
+    classify,
     normalise_state,
     normalise_text,
     normalise_zip_prefix,
     not_negative,
     olist_id,
     one_of,
+    prepare,
     reference,
     references,
     required,
@@ -36,14 +36,12 @@ from olist_cleaning.vocabulary import BRAZIL_LATITUDE, BRAZIL_LONGITUDE, OLIST_T
 from olist_pipeline.tables import TABLES
 
 
-def _normalise_place(df: DataFrame, prefix: str) -> DataFrame:
-    return df.withColumns(
-        {
-            f"{prefix}_zip_code_prefix": normalise_zip_prefix(f"{prefix}_zip_code_prefix"),
-            f"{prefix}_city": normalise_text(f"{prefix}_city"),
-            f"{prefix}_state": normalise_state(f"{prefix}_state"),
-        }
-    )
+def _normalised_place(prefix: str) -> dict[str, Column]:
+    return {
+        f"{prefix}_zip_code_prefix": normalise_zip_prefix(f"{prefix}_zip_code_prefix"),
+        f"{prefix}_city": normalise_text(f"{prefix}_city"),
+        f"{prefix}_state": normalise_state(f"{prefix}_state"),
+    }
 
 
 def _place_rules(prefix: str) -> list[Rule]:
@@ -58,13 +56,13 @@ def _place_rules(prefix: str) -> list[Rule]:
 
 
 def clean_geolocation(raw: DataFrame) -> Cleaning:
-    df = _normalise_place(keep_raw(raw, "geolocation"), "geolocation")
+    df = prepare(raw, "geolocation", _normalised_place("geolocation"))
     rules = [
         *_place_rules("geolocation"),
         between("geolocation_lat", *BRAZIL_LATITUDE),
         between("geolocation_lng", *BRAZIL_LONGITUDE),
     ]
-    return Cleaning("geolocation", apply_rules(df, rules))
+    return classify("geolocation", df, rules)
 
 
 def _middle(sorted_values: str) -> Column:
@@ -113,39 +111,39 @@ def collapse_geolocation(valid: DataFrame) -> DataFrame:
 
 
 def clean_product_categories(raw: DataFrame) -> Cleaning:
-    df = keep_raw(raw, "product_categories").withColumns(
+    df = prepare(
+        raw,
+        "product_categories",
         {
             "product_category_name": F.trim("product_category_name"),
             "product_category_name_english": F.trim("product_category_name_english"),
-        }
+        },
     )
-    return Cleaning("product_categories", apply_rules(df, [required("product_category_name")]))
+    return classify("product_categories", df, [required("product_category_name")])
 
 
 def clean_sellers(raw: DataFrame) -> Cleaning:
-    df = _normalise_place(keep_raw(raw, "sellers"), "seller")
+    df = prepare(raw, "sellers", _normalised_place("seller"))
     rules = [olist_id("seller_id"), *_place_rules("seller")]
-    return Cleaning("sellers", apply_rules(df, rules))
+    return classify("sellers", df, rules)
 
 
 def clean_products(raw: DataFrame) -> Cleaning:
-    df = keep_raw(raw, "products").withColumn(
-        "product_category_name", F.trim("product_category_name")
-    )
-    return Cleaning("products", apply_rules(df, [olist_id("product_id")]))
+    df = prepare(raw, "products", {"product_category_name": F.trim("product_category_name")})
+    return classify("products", df, [olist_id("product_id")])
 
 
 def clean_customers(raw: DataFrame) -> Cleaning:
-    df = _normalise_place(keep_raw(raw, "customers"), "customer")
+    df = prepare(raw, "customers", _normalised_place("customer"))
     rules = [olist_id("customer_id"), olist_id("customer_unique_id"), *_place_rules("customer")]
-    return Cleaning("customers", apply_rules(df, rules))
+    return classify("customers", df, rules)
 
 
 # --- Orders and their parts -------------------------------------------------------------------
 
 
 def clean_orders(raw: DataFrame, customers: DataFrame) -> Cleaning:
-    df = keep_raw(raw, "orders").withColumn("order_status", F.lower(F.trim("order_status")))
+    df = prepare(raw, "orders", {"order_status": F.lower(F.trim("order_status"))})
     df = references(df, "customer_id", customers, "customers")
     rules = [
         olist_id("order_id"),
@@ -154,7 +152,7 @@ def clean_orders(raw: DataFrame, customers: DataFrame) -> Cleaning:
         required("order_purchase_timestamp"),
         reference("customer_id", "customers"),
     ]
-    return Cleaning("orders", apply_rules(df, rules))
+    return classify("orders", df, rules)
 
 
 def with_order_totals(orders: DataFrame, items: DataFrame, payments: DataFrame) -> DataFrame:
@@ -178,9 +176,14 @@ def with_order_totals(orders: DataFrame, items: DataFrame, payments: DataFrame) 
 
 
 def _order_part(
-    raw: DataFrame, table: str, orders: DataFrame, carry: tuple[str, ...] = ()
+    raw: DataFrame,
+    table: str,
+    orders: DataFrame,
+    carry: tuple[str, ...] = (),
+    normalised: dict[str, Column] | None = None,
 ) -> DataFrame:
-    return references(keep_raw(raw, table), "order_id", orders, "orders", carry=carry)
+    df = prepare(raw, table, normalised)
+    return references(df, "order_id", orders, "orders", carry=carry)
 
 
 def clean_deliveries(raw: DataFrame, orders: DataFrame) -> Cleaning:
@@ -191,7 +194,7 @@ def clean_deliveries(raw: DataFrame, orders: DataFrame) -> Cleaning:
         required("order_estimated_delivery_date"),
         reference("order_id", "orders"),
     ]
-    return Cleaning("deliveries", apply_rules(df, rules))
+    return classify("deliveries", df, rules)
 
 
 def sao_paulo_date(timestamp: str | Column) -> Column:
@@ -229,7 +232,7 @@ def clean_order_items(
         reference("product_id", "products"),
         reference("seller_id", "sellers"),
     ]
-    return Cleaning("order_items", apply_rules(df, rules))
+    return classify("order_items", df, rules)
 
 
 def with_item_revenue(items: DataFrame) -> DataFrame:
@@ -239,8 +242,8 @@ def with_item_revenue(items: DataFrame) -> DataFrame:
 
 
 def clean_payments(raw: DataFrame, orders: DataFrame) -> Cleaning:
-    df = _order_part(raw, "payments", orders).withColumn(
-        "payment_type", F.lower(F.trim("payment_type"))
+    df = _order_part(
+        raw, "payments", orders, normalised={"payment_type": F.lower(F.trim("payment_type"))}
     )
     rules = [
         olist_id("order_id"),
@@ -248,7 +251,7 @@ def clean_payments(raw: DataFrame, orders: DataFrame) -> Cleaning:
         not_negative("payment_value"),
         reference("order_id", "orders"),
     ]
-    return Cleaning("payments", apply_rules(df, rules))
+    return classify("payments", df, rules)
 
 
 def clean_reviews(raw: DataFrame, orders: DataFrame) -> Cleaning:
@@ -259,7 +262,7 @@ def clean_reviews(raw: DataFrame, orders: DataFrame) -> Cleaning:
         between("review_score", 1, 5),
         reference("order_id", "orders"),
     ]
-    return Cleaning("reviews", apply_rules(df, rules))
+    return classify("reviews", df, rules)
 
 
 # --- Tombstones -------------------------------------------------------------------------------
@@ -292,7 +295,7 @@ def natural_key_json() -> Column:
 
 def clean_deleted_rows(raw: DataFrame) -> Cleaning:
     known = [table.name for table in TABLES if table.name != "deleted_rows"]
-    df = keep_raw(raw, "deleted_rows").withColumn("natural_key", natural_key_json())
+    df = prepare(raw, "deleted_rows").withColumn("natural_key", natural_key_json())
     rules = [
         Rule(
             "table_name.unknown",
@@ -305,4 +308,4 @@ def clean_deleted_rows(raw: DataFrame) -> Cleaning:
             F.format_string("row_data lacks the natural key of %s", "table_name"),
         ),
     ]
-    return Cleaning("deleted_rows", apply_rules(df, rules))
+    return classify("deleted_rows", df, rules)

@@ -38,7 +38,7 @@ EXPECTED_ACCOUNTING = {
 }
 
 
-def write_raw(lake, table: str, rows: list[dict]) -> None:
+def write_raw(lake, table: str, rows: list[dict], details=None) -> None:
     spec = BY_NAME[table]
     filled = [{"created_at": CHANGED, "updated_at": CHANGED, "id": i, **row} for i, row in
               enumerate(rows, start=1)]  # fmt: skip
@@ -46,7 +46,9 @@ def write_raw(lake, table: str, rows: list[dict]) -> None:
         [{name: row.get(name) for name in spec.column_names} for row in filled],
         schema=spec.arrow_schema(),
     )
-    with lake.write_parquet("raw", table, DAY, spec.arrow_schema(), run_id="extract-1") as writer:
+    with lake.write_parquet(
+        "raw", table, DAY, spec.arrow_schema(), run_id="extract-1", details=details
+    ) as writer:
         writer.write_table(data)
 
 

@@ -197,6 +197,32 @@ def check_columns(cursor: Any, tables: Iterable[Table]) -> None:
         )
 
 
+def unique_keys(cursor: Any, tables: Iterable[Table]) -> set[str]:
+    """The tables whose registry key the shop enforces unique: a unique index (not partial, on
+    plain columns) on the key's columns or some of them. A partition of such a table holds each
+    key once, which its manifest records for the cleaning (``RawDetails.unique_key``). Read from
+    ``pg_catalog``, which a read-only role sees in full (``information_schema`` shows a role
+    only the constraints of tables it may change)."""
+    tables = list(tables)
+    names = ", ".join(f"'{table.name}'" for table in tables)
+    cursor.execute(
+        "select c.relname::text, string_agg(a.attname::text, ',')"
+        " from pg_index i"
+        " join pg_class c on c.oid = i.indrelid"
+        " join pg_namespace n on n.oid = c.relnamespace"
+        " join pg_attribute a on a.attrelid = c.oid and a.attnum = any(i.indkey)"
+        " where i.indisunique and i.indpred is null and i.indexprs is null"
+        f" and n.nspname = current_schema() and c.relname in ({names})"
+        " group by c.relname, i.indexrelid"
+    )
+    indexed = [(table_name, set(columns.split(","))) for table_name, columns in cursor.fetchall()]
+    return {
+        table.name
+        for table in tables
+        if any(name == table.name and columns <= set(table.key) for name, columns in indexed)
+    }
+
+
 def _storage_type(data_type: pa.DataType) -> pa.DataType:
     return data_type.storage_type if isinstance(data_type, pa.BaseExtensionType) else data_type
 
@@ -368,6 +394,7 @@ def extract_tables(
         cursor.execute("select pg_current_snapshot()::text")
         (snapshot,) = cursor.fetchone()
         check_columns(cursor, tables)
+        unique = unique_keys(cursor, tables)
         details = run_details(
             interval_start=interval_start,
             interval_end=interval_end,
@@ -384,7 +411,7 @@ def extract_tables(
                 window=window,
                 ingest_date=ingest_date,
                 run_id=run_id,
-                details=details,
+                details=replace(details, unique_key=table.name in unique),
                 batch_bytes=batch_bytes,
             )
             for table in tables

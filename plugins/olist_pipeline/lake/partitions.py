@@ -236,7 +236,10 @@ class ChangedRange:
 class RawDetails:
     """What the extract records in each raw manifest. ``shop_totals`` is what the shop held at
     the snapshot (``olist_pipeline.quality.reconciliation``'s JSON form), the same in every
-    table of a run."""
+    table of a run. ``unique_key``: no two rows share the table's natural key, because the shop
+    enforces it with a unique index and the extract reads each row once from one snapshot; the
+    cleaning then skips marking duplicates (false, or absent in older manifests: it marks
+    them)."""
 
     interval: Interval
     full_refresh: bool
@@ -244,6 +247,7 @@ class RawDetails:
     source_table: str = ""
     shop_totals: dict[str, Any] | None = None
     updated_at_range: ChangedRange = field(default_factory=ChangedRange)
+    unique_key: bool = False
 
 
 @dataclass(frozen=True)

@@ -114,6 +114,7 @@ def test_a_full_refresh_copies_every_table_exactly(loaded_shop_url, lake):
         )
         assert manifest.details.full_refresh is True
         assert manifest.details.source_table == table.name
+        assert manifest.details.unique_key is True  # every key is a primary key or unique
         snapshots.add(manifest.details.snapshot)
     assert len(snapshots) == 1
 
@@ -382,6 +383,17 @@ def test_a_shop_column_missing_from_the_registry_stops_the_run_before_any_write(
         full_refresh(shop_url, lake)
 
     assert all(lake.partitions("raw", t.name) == [] for t in TABLES)
+
+
+def test_a_key_the_shop_does_not_enforce_leaves_the_duplicates_to_the_cleaning(shop_url, lake):
+    with psycopg.connect(shop_url) as conn:
+        conn.execute("alter table reviews drop constraint reviews_key")
+
+    full_refresh(shop_url, lake)
+
+    unique = {t.name: lake.manifest("raw", t.name, DAY).details.unique_key for t in TABLES}
+    assert unique.pop("reviews") is False
+    assert set(unique.values()) == {True}
 
 
 PEAK_MEMORY_SCRIPT = """
