@@ -39,6 +39,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from olist_pipeline import static_sites
 from olist_pipeline.lake.partitions import Lake, Manifest, ProcessedDetails
@@ -156,7 +157,7 @@ def run_lake_gate(
     context = file_context(Path(gx_project_dir), data_docs_uri)
     run_identifier = RunIdentifier(run_name=run_name(run_id, day))
 
-    order_ids: set[str] | None = None
+    order_ids: pa.Array | None = None
     results: list[TableResult] = []
     documented: list[Any] = []
     for name in names:
@@ -269,14 +270,28 @@ def _read_frame(lake: Lake, manifest: Manifest) -> pd.DataFrame:
     return table.to_pandas(types_mapper=_pandas_dtype)
 
 
-def _order_ids(lake: Lake, day: str) -> set[str]:
+def _order_ids(lake: Lake, day: str) -> pa.Array:
+    """The distinct order ids of the day's processed orders."""
     manifest = lake.manifest("processed", "orders", day)
     if manifest is None or not manifest.files:
-        return set()
+        return pa.array([], pa.string())
     orders = lake.read_table("processed", "orders", day)
     if "order_id" not in orders.column_names:
-        return set()
-    return set(orders.column("order_id").to_pylist())
+        return pa.array([], pa.string())
+    return pc.unique(orders.column("order_id"))
+
+
+def _orphan_order_ids(frame: pd.DataFrame, order_ids: pa.Array) -> list[Any]:
+    """The distinct order ids of ``frame`` missing from ``order_ids``, sorted: computed in Arrow
+    for an Arrow string column (no Python string per row), in Python sets otherwise."""
+    if "order_id" not in frame.columns:
+        return []
+    column = frame["order_id"]
+    if not (isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"):
+        return sorted(set(column.dropna()) - set(order_ids.to_pylist()))
+    referenced = pc.unique(pa.array(column.array)).drop_null()
+    known = pc.is_in(referenced, value_set=order_ids.cast(referenced.type))
+    return sorted(referenced.filter(pc.invert(known)).to_pylist())
 
 
 def _read_partition(
@@ -285,7 +300,7 @@ def _read_partition(
     day: str,
     suite: dict[str, Any],
     needs: set[str],
-    order_ids: set[str] | None,
+    order_ids: pa.Array | None,
 ) -> _Partition:
     manifest = lake.manifest("processed", table, day)
     if manifest is None:
@@ -303,8 +318,8 @@ def _read_partition(
         "min_processed_rows": max(raw - duplicates - int(max_rate * raw), 0),
     }
     if ORDER_REFERENCE in needs:
-        referenced = set(frame["order_id"].dropna()) if "order_id" in frame.columns else set()
-        parameters[ORDER_REFERENCE] = sorted(referenced - (order_ids or set()))
+        known = order_ids if order_ids is not None else pa.array([], pa.string())
+        parameters[ORDER_REFERENCE] = _orphan_order_ids(frame, known)
     rate = rejected / raw if raw else 0.0
     words = (
         f"{rejected} of {raw} raw rows rejected ({rate:.2%}; max_reject_rate {max_rate:%}), "
