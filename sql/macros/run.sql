@@ -1,9 +1,16 @@
-{#- The run's day: the `ingest_date` variable (the DAG passes its logical date), today (UTC) when
-    a developer runs dbt by hand. Every model that reads "this run's partition" reads it here. -#}
+{#- The run's day: the `ingest_date` variable (`--vars`, by hand), else the DBT_INGEST_DATE
+    environment variable (the DAG passes its partition date there), else today (UTC). Every
+    model that reads "this run's partition" reads it here. The environment is read only when the
+    SQL runs, never while dbt parses: a variable or an environment value seen by the parse is part
+    of its saved state, so a new day would make dbt parse the project again (partial parsing). -#}
 {% macro ingest_date() -%}
-{%- set value = var("ingest_date", none) or run_started_at.strftime("%Y-%m-%d") -%}
+{%- set value = var("ingest_date", none) -%}
+{%- if not value and execute -%}
+{%- set value = env_var("DBT_INGEST_DATE", "") -%}
+{%- endif -%}
+{%- set value = value or run_started_at.strftime("%Y-%m-%d") -%}
 {%- if not modules.re.fullmatch("[0-9]{4}-[0-9]{2}-[0-9]{2}", value | string) -%}
-{{ exceptions.raise_compiler_error("var ingest_date must be a date, yyyy-mm-dd; got " ~ value) }}
+{{ exceptions.raise_compiler_error("ingest_date must be a date, yyyy-mm-dd; got " ~ value) }}
 {%- endif -%}
 {{ value }}
 {%- endmacro %}

@@ -5,8 +5,9 @@ dbt runs in this process (``dbtRunner``, dbt's programmatic entry point), so an 
 for the Python imports once and dbt's messages land in the task's log; ``DBT_EXECUTABLE`` runs a
 ``dbt`` command instead (a separate virtualenv, as MWAA sometimes needs). Either way the project
 is parsed in a fixed target folder, so partial parsing makes every invocation after the first
-skip most of the parse, and each invocation's ``manifest.json`` and ``run_results.json`` are
-copied into the run's own folder afterwards.
+skip the parse (the run's day, which changes every run, reaches the models through the
+environment, which dbt's saved parse does not depend on), and each invocation's
+``manifest.json`` and ``run_results.json`` are copied into the run's own folder afterwards.
 
 The profile (``sql/profiles.yml``) reads every connection value from the environment;
 ``profile_env`` derives those values from the pipeline's warehouse, so dbt writes where the loads
@@ -31,6 +32,10 @@ log = logging.getLogger(__name__)
 
 LAYERS = ("staging", "core", "marts")
 ARTEFACTS = ("manifest.json", "run_results.json")
+# The run's day, for the models (sql/macros/run.sql). An environment variable, read only when the
+# SQL runs, rather than dbt's --vars: a new value of a variable makes dbt parse the whole project
+# again, and the day changes every run.
+INGEST_DATE_VARIABLE = "DBT_INGEST_DATE"
 # dbt's page asks for three addresses that do not exist before its scripts run (a favicon left
 # as a build-time placeholder, and Angular templates in plain src / xlink:href attributes): a
 # browser logs each as an error, and from disk as an unsafe file access. Angular's ng-src and
@@ -142,11 +147,10 @@ class DbtProject:
         models downstream of a failure. ``artefacts_dir`` receives the invocation's manifest and
         run results, whatever the outcome.
         """
-        arguments = ["build", "--select", *select, "--vars", _vars(ingest_date)]
-        arguments += ["--exclude-resource-type", "unit_test"]
+        arguments = ["build", "--select", *select, "--exclude-resource-type", "unit_test"]
         started = time.perf_counter()
         try:
-            self.invoke(arguments)
+            self.invoke(arguments, ingest_date=ingest_date)
         finally:
             if artefacts_dir is not None:
                 self.keep_artefacts(artefacts_dir)
@@ -161,11 +165,12 @@ class DbtProject:
 
     def unit_tests(self, *, ingest_date: date | str) -> list[NodeRun]:
         """``dbt test`` of every unit test (they need the models' upstream tables built)."""
-        self.invoke(["test", "--select", "resource_type:unit_test", "--vars", _vars(ingest_date)])
+        self.invoke(["test", "--select", "resource_type:unit_test"], ingest_date=ingest_date)
         return self.node_runs()
 
-    def invoke(self, arguments: Sequence[str]) -> None:
-        """Run one dbt command; raise ``DbtFailed`` naming what failed and why."""
+    def invoke(self, arguments: Sequence[str], *, ingest_date: date | str | None = None) -> None:
+        """Run one dbt command (for ``ingest_date``, the day the models read); raise
+        ``DbtFailed`` naming what failed and why."""
         arguments = [*arguments, "--project-dir", str(self.project_dir)]
         arguments += ["--profiles-dir", str(self.project_dir)]
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -177,6 +182,8 @@ class DbtProject:
             "DBT_LOG_PATH": str(self.work_dir / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
+        if ingest_date is not None:
+            env[INGEST_DATE_VARIABLE] = _day(ingest_date)
         if self.executable:
             completed = subprocess.run(
                 [self.executable, *arguments], env={**os.environ, **env}, check=False
@@ -194,8 +201,8 @@ class DbtProject:
             raise DbtFailed(f"dbt {arguments[0]} failed:\n{reason}")
 
     def _invoke_in_process(self, arguments: list[str], env: dict[str, str]):
-        """dbt in this process, on a manifest parsed once: later invocations (another day's
-        ``--vars`` included, which would make dbt parse the whole project again) reuse it."""
+        """dbt in this process, on a manifest parsed once: later invocations reuse it (even
+        with other ``--vars``, which would make dbt parse the whole project again)."""
         from dbt.cli.main import dbtRunner
 
         with _environment(env):
@@ -248,12 +255,9 @@ class DbtProject:
     def generate_docs(self, out_dir: Path, *, ingest_date: date | str | None = None) -> Path:
         """Build the lineage site as one self-contained page, ``out_dir/index.html`` (dbt's
         ``docs generate --static``: the manifest and catalog inlined, so it opens from disk
-        and from S3 with no server). ``ingest_date``: the run's, so dbt reuses the parse of
-        the run's build."""
-        arguments = ["docs", "generate", "--static"]
-        if ingest_date is not None:
-            arguments += ["--vars", _vars(ingest_date)]
-        self.invoke(arguments)
+        and from S3 with no server). ``ingest_date``: the run's, the day the compiled SQL the
+        page shows reads."""
+        self.invoke(["docs", "generate", "--static"], ingest_date=ingest_date)
         out_dir.mkdir(parents=True, exist_ok=True)
         page = out_dir / "index.html"
         text = (self.target_dir / "static_index.html").read_text(encoding="utf-8")
@@ -270,9 +274,9 @@ class DbtProject:
         return {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
 
 
-def _vars(ingest_date: date | str) -> str:
-    """dbt's ``--vars`` for a run: its ingest date (``sql/macros/run.sql``)."""
-    return json.dumps({"ingest_date": date.fromisoformat(str(ingest_date)).isoformat()})
+def _day(ingest_date: date | str) -> str:
+    """A run's ingest date as the models read it (``sql/macros/run.sql``): ``yyyy-mm-dd``."""
+    return date.fromisoformat(str(ingest_date)).isoformat()
 
 
 @contextlib.contextmanager

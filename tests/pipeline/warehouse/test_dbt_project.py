@@ -41,15 +41,22 @@ OFFLINE_ENV = {
 TARGETS = {"redshift": "redshift", "local": "postgres"}  # dbt target -> SQL dialect
 
 
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory) -> dict[tuple[str, bool], dict]:
-    """{(target, incremental): {"models": {name: sql}, "manifest": manifest}} for both targets
-    and both kinds of run, compiled without a warehouse."""
-    project_dir = tmp_path_factory.mktemp("dbt") / "sql"
+def _offline_copy(folder: Path) -> Path:
+    """A copy of the project in ``folder`` whose ``is_incremental()`` answers from the variable
+    ``compile_incremental``, so it compiles with no warehouse."""
+    project_dir = folder / "sql"
     shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
     (project_dir / "macros" / "is_incremental.sql").write_text(
         '{% macro is_incremental() %}{{ return(var("compile_incremental")) }}{% endmacro %}\n'
     )
+    return project_dir
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory) -> dict[tuple[str, bool], dict]:
+    """{(target, incremental): {"models": {name: sql}, "manifest": manifest}} for both targets
+    and both kinds of run, compiled without a warehouse."""
+    project_dir = _offline_copy(tmp_path_factory.mktemp("dbt"))
     results = {}
     for target in TARGETS:
         for incremental in (False, True):
@@ -132,6 +139,32 @@ def test_the_targets_differ_only_where_the_warehouses_do(compiled):
     assert "convert_timezone" not in postgres
     # the run's day, from the dbt variable
     assert f"_ingest_date = '{INGEST_DATE}'" in postgres
+
+
+def test_a_new_day_reaches_the_models_without_a_new_parse(tmp_path):
+    """The pipeline passes the run's day in the environment, which dbt's saved parse does not
+    depend on (a new --vars would make dbt parse the whole project again): the next day's
+    process (a new DbtProject on the same work folder) parses nothing, and its SQL reads the
+    new day's partition."""
+    project_dir = _offline_copy(tmp_path)
+    parsed = {}
+    for day in ("2024-03-01", "2024-03-02"):
+        project = DbtProject(
+            project_dir, env={**OFFLINE_ENV, "DBT_TARGET": "local"}, work_dir=tmp_path / "work"
+        )
+        project.invoke(
+            [
+                *("compile", "--no-introspect", "--no-populate-cache", "--select", "stg_orders"),
+                *("--vars", json.dumps({"compile_incremental": True})),
+            ],
+            ingest_date=day,
+        )
+        folder = project.target_dir / "compiled" / "olist_warehouse" / "models" / "staging"
+        assert f"_ingest_date = '{day}'" in (folder / "stg_orders.sql").read_text()
+        perf_info = json.loads((project.target_dir / "perf_info.json").read_text())
+        parsed[day] = perf_info["parsed_path_count"]
+    assert parsed["2024-03-01"] > 0  # the first parse reads every file
+    assert parsed["2024-03-02"] == 0  # the next day's reuses it
 
 
 def test_an_incremental_run_reads_the_days_partition_a_first_build_everything(compiled):
