@@ -186,8 +186,9 @@ format: install ## Format and autofix with ruff; terraform fmt
 
 # make test: the suite on PYTEST_WORKERS pytest-xdist workers (0: serially); a module's tests stay on
 # one worker (tests/conftest.py). make lint and the job's tests on Glue's Spark run beside it.
+# The 30 slowest tests are listed at the end, so where the suite's time goes shows in every run.
 PYTEST_WORKERS ?= 2
-PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=30
 test: db chromium glue-env ## Lint and the job's tests on Glue's Spark beside the whole test suite
 	@logs=$$(mktemp -d); trap 'rm -rf "$$logs"' EXIT; \
 	echo "make lint and the cleaning job's tests on AWS Glue's runtime run in the background;"; \
