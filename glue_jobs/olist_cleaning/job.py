@@ -7,12 +7,12 @@ table reads (a parent's valid rows feed its children's reference checks, and the
 totals read the valid items and payments). The write of the processed rows counts the
 outcomes as it goes (``DataFrame.observe``), and the rejected rows are written only when there
 are any. An empty raw partition is committed empty without Spark. Spark writes the files under
-a fresh attempt folder; the driver
-checks that nothing vanished and only then commits through the lake's manifests, rejected
-first, so a failure leaves the table's previous processed partition in place. Before any of
-that, every raw partition the run reads is checked against its manifest (files present, bytes
-matching the recorded SHA-256, the recorded schema): one that fails refuses the run with a
-``PartitionError`` naming the partition and the file, and nothing is written.
+a fresh attempt folder; the driver checks that nothing vanished and only then commits through
+the lake's manifests, rejected first, so a failure leaves the table's previous processed
+partition in place. Before any of that, every raw partition the run reads is checked against
+its manifest (files present, bytes matching the recorded SHA-256, the recorded schema): one
+that fails refuses the run with a ``PartitionError`` naming the partition and the file, and
+nothing is written.
 """
 
 from __future__ import annotations
