@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from olist_cleaning.accounting import Outcomes, account, table_summary
+from olist_cleaning.accounting import account, table_summary
 from olist_cleaning.arguments import JobArguments
 from olist_cleaning.quiet_day import commit_empty
 from olist_cleaning.rules import Cleaning, without_duplicates
@@ -83,12 +83,6 @@ def raw_tables_read(tables: Iterable[str]) -> list[str]:
             wanted.add(table)
             todo.extend(ALSO_READS.get(table, ()))
     return [name for name in BY_NAME if name in wanted]
-
-
-def count_outcomes(cleaning: Cleaning) -> Outcomes:
-    """The outcomes of ``cleaning`` in a Spark job of their own (the job itself counts them
-    while writing; see ``Cleaning.observed``)."""
-    return cleaning.outcomes(cleaning.classified.agg(*cleaning.outcome_columns()).first().asDict())
 
 
 class PartitionCleaning:

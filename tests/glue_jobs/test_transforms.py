@@ -13,7 +13,6 @@ from pyspark.sql import functions as F
 
 from olist_cleaning.accounting import AccountingError, Outcomes, account
 from olist_cleaning.arguments import parse_tables
-from olist_cleaning.job import count_outcomes
 from olist_cleaning.rules import mark_duplicates, normalise_state, normalise_text
 from olist_cleaning.schemas import PROCESSED
 from olist_cleaning.spark import conform, raw_schema
@@ -399,6 +398,12 @@ def test_tombstones_get_their_natural_key_and_unknown_tables_are_rejected(spark)
         "row_data lacks the natural key of sellers",
         "table_name 'carts' is not a table of the lake",
     ]
+
+
+def count_outcomes(cleaning) -> Outcomes:
+    """The outcomes of ``cleaning`` in a Spark job of their own (the job counts them while it
+    writes the processed rows; see ``Cleaning.observed``)."""
+    return cleaning.outcomes(cleaning.classified.agg(*cleaning.outcome_columns()).first().asDict())
 
 
 def test_outcomes_are_counted_and_accounting_must_balance(spark):
