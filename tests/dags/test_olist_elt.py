@@ -2,7 +2,8 @@
 
 Real tasks in a real Airflow with its metadata in PostgreSQL, local Spark for the cleaning
 and Great Expectations for the gate; only the lake and the Data Docs live in a temporary
-folder. Slow (Airflow, Spark and GX start-ups), so each scenario is one DAG run.
+folder. Slow (Airflow, Spark and GX start-ups), so each scenario is one DAG run, and the quiet
+day is the day after the full refresh's, on the same lake and warehouse.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg
@@ -108,19 +109,42 @@ def shop_counts(shop_url: str) -> dict[str, int]:
         }
 
 
-def warehouse_rows(warehouse_url: str, sql: str) -> list[tuple]:
+def warehouse_rows(warehouse_url: str, sql: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(warehouse_url) as conn:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
 
 
-def test_a_full_refresh_fills_the_lake_and_the_warehouse(
-    airflow_env, loaded_shop_url, warehouse_url, tmp_path
-):
-    run = run_dag(airflow_env, tmp_path, loaded_shop_url, warehouse_url, {"full_refresh": True})
-    assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
+@dataclass
+class DagRun:
+    folder: Path
+    warehouse_url: str
+    process: subprocess.CompletedProcess
+    ingest_date: str
+    run_id: str
 
-    lake = Lake.from_uri(str(tmp_path / "lake"))
+    @property
+    def output(self) -> str:
+        return self.process.stdout + self.process.stderr
+
+
+@pytest.fixture(scope="module")
+def full_refresh(airflow_env, loaded_shop_url, module_warehouse_url, tmp_path_factory) -> DagRun:
+    """One full-refresh run of the DAG into an empty warehouse, which the module's tests read
+    (and the quiet day's test runs the next day on)."""
+    folder = tmp_path_factory.mktemp("full-refresh")
+    process = run_dag(
+        airflow_env, folder, loaded_shop_url, module_warehouse_url, {"full_refresh": True}
+    )
+    assert process.returncode == 0, (process.stdout + process.stderr)[-5000:]
+    lake = Lake.from_uri(str(folder / "lake"))
     (ingest_date,) = lake.partitions("raw", "orders")
+    run_id = lake.manifest("raw", "orders", ingest_date).run_id
+    return DagRun(folder, module_warehouse_url, process, ingest_date, run_id)
+
+
+def test_a_full_refresh_fills_the_lake_and_the_warehouse(full_refresh, loaded_shop_url):
+    lake = Lake.from_uri(str(full_refresh.folder / "lake"))
+    ingest_date, warehouse_url = full_refresh.ingest_date, full_refresh.warehouse_url
     expected = shop_counts(loaded_shop_url)
     for table in TABLES:
         raw = lake.manifest("raw", table.name, ingest_date)
@@ -136,8 +160,8 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
         assert processed.run_id == raw.run_id
     # Geolocation collapses to one row per zip prefix.
     assert lake.manifest("processed", "geolocation", ingest_date).rows < expected["geolocation"]
-    assert (tmp_path / "data_docs" / "index.html").is_file()
-    output = run.stdout + run.stderr
+    assert (full_refresh.folder / "data_docs" / "index.html").is_file()
+    output = full_refresh.output
     assert "Data Docs:" in output
 
     # The star schema holds every item of the shop, and the reconciliation said so.
@@ -149,7 +173,9 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
     # Every task recorded its success, and the report printed the RFM segments.
     # Each attempt wrote a row when it started (on_execute_callback), and one when it ended.
     rows = warehouse_rows(
-        warehouse_url, "select task_id, state from audit.pipeline_runs order by started_at"
+        warehouse_url,
+        "select task_id, state from audit.pipeline_runs where run_id = %s order by started_at",
+        (full_refresh.run_id,),
     )
     audited = [(task, state) for task, state in rows if state != "running"]
     assert sorted(task for task, state in rows if state == "running") == sorted(
@@ -175,37 +201,55 @@ def test_a_full_refresh_fills_the_lake_and_the_warehouse(
     ]
     assert {state for _, state in audited} == {"success"}
     # dbt's artefacts were kept with the run, and its lineage site built beside the Data Docs.
-    (kept,) = (tmp_path / "dbt_runs" / f"ingest_date={ingest_date}").iterdir()
+    (kept,) = (full_refresh.folder / "dbt_runs" / f"ingest_date={ingest_date}").iterdir()
     assert sorted(p.name for p in kept.iterdir()) == ["marts", "staging-core"]
     assert (kept / "marts" / "run_results.json").is_file()
-    assert (tmp_path / "dbt_docs" / "index.html").is_file()
+    assert (full_refresh.folder / "dbt_docs" / "index.html").is_file()
     assert "Lineage (dbt docs):" in output
     assert "RFM segments" in output
     # The last task rendered the dashboard site from the marts.
-    assert (tmp_path / "dashboards" / "index.html").is_file()
-    assert (tmp_path / "dashboards" / "customer_segments.html").is_file()
+    assert (full_refresh.folder / "dashboards" / "index.html").is_file()
+    assert (full_refresh.folder / "dashboards" / "customer_segments.html").is_file()
 
 
-def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
-    airflow_env, loaded_shop_url, warehouse_url, tmp_path
+# Every task after has_new_data, which a quiet day skips.
+LATER_TASKS = [
+    "checks.reconcile",
+    "checks.star_schema_checks",
+    "dashboards",
+    "lake.clean",
+    "lake.quality_gate",
+    "marts.lineage_docs",
+    "marts.marts",
+    "report",
+    "warehouse.load",
+    "warehouse.transform",
+]
+
+
+def test_a_quiet_day_after_it_commits_empty_partitions_and_skips_every_later_task(
+    airflow_env, loaded_shop_url, full_refresh
 ):
-    """The tiny shop was loaded today, so nothing changed on 9 November: every stage runs on
-    empty partitions (a date after the DAG's start date, or Airflow creates no task)."""
+    """Nothing changed in the tiny shop on 9 November (it was loaded today), and the warehouse
+    and its marts are current after the full refresh: the run extracts nothing, commits the
+    day's empty cleaned partitions and skips every later task, with a row saying why in the
+    audit. (A date after the DAG's start date, or Airflow creates no task.)"""
     run = run_dag(
         airflow_env,
-        tmp_path,
+        full_refresh.folder,
         loaded_shop_url,
-        warehouse_url,
+        full_refresh.warehouse_url,
         {"full_refresh": False},
         logical_date="2026-11-10T03:00:00+00:00",
     )
     assert run.returncode == 0, (run.stdout + run.stderr)[-5000:]
 
-    lake = Lake.from_uri(str(tmp_path / "lake"))
+    lake = Lake.from_uri(str(full_refresh.folder / "lake"))
     # A manual run at 03:00 on the 10th covers the day that ended then; its partition is
     # named after the day the interval ends.
-    (ingest_date,) = lake.partitions("raw", "orders")
-    assert ingest_date == "2026-11-10"
+    ingest_date = "2026-11-10"
+    assert ingest_date in lake.partitions("raw", "orders")
+    run_id = lake.manifest("raw", "orders", ingest_date).run_id
     for table in TABLES:
         raw = lake.manifest("raw", table.name, ingest_date)
         assert raw.rows == 0, table.name
@@ -214,6 +258,24 @@ def test_an_incremental_run_of_a_quiet_interval_commits_empty_partitions(
         assert raw.details.interval.end == "2026-11-10T03:00:00+00:00"
         assert raw.details.interval.lookback_minutes == 15
         assert lake.manifest("processed", table.name, ingest_date).rows == 0
+        assert lake.manifest("rejected", table.name, ingest_date).rows == 0
+
+    audited = warehouse_rows(
+        full_refresh.warehouse_url,
+        "select task_id, state, error from audit.pipeline_runs"
+        " where run_id = %s and state <> 'running' order by task_id",
+        (run_id,),
+    )
+    assert [(task, state) for task, state, _ in audited] == sorted(
+        [("lake.extract", "success"), ("lake.has_new_data", "success")]
+        + [(task, "skipped") for task in LATER_TASKS]
+    )
+    assert all(error.startswith("no new data") for _, state, error in audited if state == "skipped")
+    # No stage after the extract ran: no dbt artefacts and no validation for the day.
+    assert not (full_refresh.folder / "dbt_runs" / f"ingest_date={ingest_date}").exists()
+    # The warehouse is as the full refresh left it.
+    [(facts,)] = warehouse_rows(full_refresh.warehouse_url, "select count(*) from core.fact_sales")
+    assert facts == shop_counts(loaded_shop_url)["order_items"]
 
 
 def test_a_failing_suite_stops_the_dag_before_the_warehouse(
