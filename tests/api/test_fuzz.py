@@ -3,8 +3,11 @@
 The real gunicorn server, a writer token, every check schemathesis has: no 5xx, every answer
 documented with a valid body, no schema-valid request refused, no schema-violating request
 accepted, plus the stateful phase along the links schemathesis infers (an order placed, then
-read and moved). Generation is deterministic, but the run stops at a time limit, so a faster or
-slower machine reaches more or fewer of the same cases. Rerun by hand with ``pytest
+read and moved). Generation is deterministic and the run has no time limit: each phase runs
+once, to its number of examples, so every machine sends the same cases (about 3,000 requests,
+a minute here); a faster or slower one only takes less or more time. (Under a time limit,
+schemathesis repeats its phases until the time is up: a busy machine then reached fewer cases
+and the test failed on a count, not on a finding.) Rerun by hand with ``pytest
 tests/api/test_fuzz.py -s`` (schemathesis' report is printed).
 """
 
@@ -32,12 +35,13 @@ pytestmark = pytest.mark.integration
 
 HERE = Path(__file__).resolve().parent
 MAX_EXAMPLES = 25
-MIN_REQUESTS = 2_000
-# The stateful phase gets what is left of the time limit, so how many links it reaches varies
-# with the machine (5 to 13 here); following some is what must hold.
+# 3,081 with this schema (each phase once, deterministic); fewer means a phase stopped short.
+MIN_REQUESTS = 2_500
+# The links the stateful phase follows depend on what the earlier phases' answers taught it
+# (6 here); following some is what must hold.
 MIN_LINKS = 1
-MAX_TIME_S = 150
-TIME_BUDGET_S = 240
+# A hang, not a slow machine: the run takes about a minute here.
+TIME_BUDGET_S = 600
 
 
 def test_every_operation_survives_fuzzing_and_matches_its_schema(tmp_path):
@@ -61,8 +65,6 @@ def test_every_operation_survives_fuzzing_and_matches_its_schema(tmp_path):
                     "all",
                     "--max-examples",
                     str(MAX_EXAMPLES),
-                    "--max-time",
-                    str(MAX_TIME_S),
                     "--generation-deterministic",
                     "--continue-on-failure",
                     # One worker: with two threads, Hypothesis' lambda descriptions call
