@@ -12,7 +12,7 @@ try number are kept in the state folder between runs.
 
 Environment: the pipeline's settings and ``AIRFLOW_CONN_OLIST_SHOP`` /
 ``AIRFLOW_CONN_OLIST_WAREHOUSE``, as the DAG's tasks read them. Prints ``START <task> try <n>``
-and ``END <task>`` around each task, flushed, for the tests to read.
+and ``END <task> (<seconds> s)`` around each task, flushed, for the tests to read.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -107,6 +108,7 @@ def main() -> int:
         context = {"ti": ti, "dag_run": dag_run}
         record_task(warehouse, context, state="running")  # the DAG's on_execute_callback
         print(f"START {name} try {ti.try_number}", flush=True)
+        started = time.monotonic()
         try:
             facts = run_task(
                 name,
@@ -123,7 +125,7 @@ def main() -> int:
             raise
         ti.end_date = datetime.now().astimezone()
         record_task(warehouse, context, state="success")
-        print(f"END {name}", flush=True)
+        print(f"END {name} ({time.monotonic() - started:.1f} s)", flush=True)
     return 0
 
 

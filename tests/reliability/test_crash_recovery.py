@@ -392,6 +392,7 @@ def uninterrupted(loaded_shop_url, tmp_path_factory) -> Iterator[dict]:
     started = time.monotonic()
     run.run_to_the_end("extract")
     print(f"\nuninterrupted run: {time.monotonic() - started:.0f} s")
+    print("\n".join(line for line in run.output().splitlines() if line.startswith("END ")))
     pages = sorted(
         p.relative_to(run.root / "dashboards").as_posix()
         for p in (run.root / "dashboards").rglob("*")
