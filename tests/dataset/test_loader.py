@@ -543,6 +543,44 @@ def test_indexes_and_foreign_keys_are_rebuilt_identically_on_a_bulk_load(olist_f
     assert counts() == COMPLETE_COUNTS | {"sellers": COMPLETE_COUNTS["sellers"] + 1}
 
 
+def test_a_bulk_load_drops_only_the_unique_constraints_no_foreign_key_depends_on():
+    with connection.cursor() as cursor:
+        independent = {
+            table: [name for name, _ in loader._independent_unique_constraints(cursor, table)]
+            for table in ("geolocation", "orders", "customers", "order_items")
+        }
+
+    assert independent == {
+        "geolocation": ["geolocation_pkey", "geolocation_point_unique"],
+        "orders": [],  # referenced by deliveries, order_items, payments, reviews
+        "customers": [],  # referenced by orders
+        "order_items": ["order_items_key", "order_items_pkey"],
+    }
+
+
+def test_a_bulk_load_still_enforces_the_unique_constraints(olist_folder, monkeypatch):
+    """The unique constraints a bulk load drops are added again before the commit."""
+    monkeypatch.setattr(loader, "REBUILD_MIN_ROWS", 1)
+    load(olist_folder("complete"))
+
+    with pytest.raises(IntegrityError, match="order_items_key"), transaction.atomic():
+        sql(
+            "insert into order_items (order_id, order_item_id, product_id, seller_id,"
+            " shipping_limit_date, price, freight_value)"
+            " select order_id, order_item_id, product_id, seller_id, shipping_limit_date,"
+            " price, freight_value from order_items limit 1 returning 1"
+        )
+    with pytest.raises(IntegrityError, match="geolocation_point_unique"), transaction.atomic():
+        sql(
+            "insert into geolocation (geolocation_zip_code_prefix, geolocation_lat,"
+            " geolocation_lng, geolocation_city, geolocation_state)"
+            " select geolocation_zip_code_prefix, geolocation_lat, geolocation_lng,"
+            " geolocation_city, geolocation_state from geolocation limit 1 returning 1"
+        )
+
+    assert counts() == COMPLETE_COUNTS
+
+
 def test_a_bulk_load_still_enforces_the_foreign_keys(olist_folder, monkeypatch):
     """The foreign keys a bulk load drops are added again, checked, before the commit."""
     monkeypatch.setattr(loader, "REBUILD_MIN_ROWS", 1)
@@ -640,3 +678,64 @@ def test_line_numbers_count_line_breaks_inside_any_quoted_field(olist_folder):
         (4, "seller_id must be 32 lowercase hex characters (got 'bad\nid')"),
         (6, "seller_zip_code_prefix must be 5 digits (got '1302')"),
     ]
+
+
+def test_line_numbers_count_line_breaks_in_several_fields_of_a_record(olist_folder):
+    folder = olist_folder("catalogue", only=[olist_format.SELLERS.file_name])
+    sellers = folder / olist_format.SELLERS.file_name
+    sellers.write_text(
+        sellers.read_text()
+        + f'{hid("f", 8)},13023,"campinas\r\ncentro","S\nP"\n'
+        + f'{hid("f", 9)},,"a\n\nb",SP\n'
+        + "bad,13023,x,SP\n"
+    )
+
+    report = load(folder)
+
+    assert reasons(report, "sellers") == [
+        (4, "seller_state must be a Brazilian state code (UF) (got 'S\nP')"),
+        (7, "seller_zip_code_prefix is required"),
+        (10, "seller_id must be 32 lowercase hex characters (got 'bad')"),
+    ]
+
+
+TIMESTAMPS = [
+    "2017-10-02 10:56:33",
+    "0000-00-00 00:00:00",
+    "9999-99-99 99:99:99",
+    "2017-10-02 10:56:3",
+    "2017-10-02 10:56:333",
+    "2017-10-02T10:56:33",
+    "2017-10-02 10-56-33",
+    "2017:10:02 10:56:33",
+    "2017-10-0210:56:33 ",
+    " 2017-10-02 10:56:3",
+    "2017-10-02  0:56:33",
+    "2017--0-02 10:56:33",
+    "2017-10-02 10:5::33",
+    "20 7-10-02 10:56:33",
+    "2017-10-02 10:56:3a",
+    "2017-1\n-02 10:56:33",
+    "2017-10-02 10:56:33\n",
+    "\uff12017-10-02 10:56:33",  # a fullwidth digit
+    "2017-10-02 10:56:3é",
+    "2017-10-02 10:56:3%",
+    "2017-10-02 10:56:3_",
+    "",
+    "-- ::",
+]
+
+
+def test_the_timestamp_shape_check_is_the_regular_expression():
+    """``_not_timestamp_shape`` stands for ``!~ TIMESTAMP_RE``: the same answer for any text."""
+    check = loader._not_timestamp_shape("v.x").replace("%", "%%")  # not a placeholder
+    rows = sql(
+        f"select v.x, {check}, v.x !~ %s from unnest(%s::text[]) as v(x)",
+        [loader.TIMESTAMP_RE, [*TIMESTAMPS, None]],
+    )
+
+    assert [(x, cheap) for x, cheap, _ in rows] == [(x, regex) for x, _, regex in rows]
+    assert [x for x, cheap, _ in rows if cheap is False] == ["2017-10-02 10:56:33"] + [
+        x for x in TIMESTAMPS[1:3]
+    ]
+    assert rows[-1][1:] == (None, None)
