@@ -7,7 +7,7 @@ request writes nothing.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -76,11 +76,13 @@ def order_place(
     The order comes back as ``selectors.order_get`` reads one (customer, delivery and the
     ``item_list``, ``payment_list`` and ``review_list`` it wrote), ready for the detail.
 
-    Two statements whatever the order's size: one looks up everything the order names, one
-    writes the order with everything that hangs off it (``PLACEMENT_SQL``). A single statement
-    is atomic on its own, so a failure anywhere in it writes nothing, without the two extra
-    round trips of BEGIN and COMMIT; the lookup takes no locks, so it needs no transaction
-    with the write (the foreign keys still refuse a product deleted in between).
+    One statement whatever the order's size (``PLACEMENT_SQL``): it looks up everything the
+    order names and, only if all of it is known, writes the order with everything that hangs
+    off it. A single statement is atomic on its own, so a failure anywhere in it writes
+    nothing, without the two extra round trips of BEGIN and COMMIT; the lookup sees the same
+    snapshot as the write (and the foreign keys still refuse a product deleted meanwhile). An
+    order that fails the checks made here first costs the lookup alone (``KNOWN_REFERENCES_SQL``),
+    so that every problem is reported at once.
     """
     purchased_at = timezone.now()
     estimated_delivery_date = estimated_delivery_date or default_estimated_delivery_date(
@@ -89,9 +91,10 @@ def order_place(
     errors = _payment_errors(items, payments)
     if estimated_delivery_date < timezone.localdate(purchased_at):
         errors["order_estimated_delivery_date"] = ["The promise cannot be before the purchase."]
-    errors |= _unknown_reference_errors(customer, items)
     if errors:
-        raise InvalidInput(errors)
+        raise InvalidInput(
+            errors | _unknown_reference_errors(customer, items, _known(customer, items))
+        )
 
     order = Order(
         order_id=new_olist_id(),
@@ -130,69 +133,112 @@ def order_place(
         for number, payment in enumerate(payments, start=1)
     ]
     order.review_list = []
-    _insert_placement(order)
+    known = _insert_placement(order, customer.get("customer_unique_id"))
+    if known is not None:
+        raise InvalidInput(_unknown_reference_errors(customer, items, known))
     return order
 
 
-# Customer, order, delivery, items and payments in one statement, where the ORM would send five
-# (each a round trip, and each costing more CPU to build than to run), wrapped in BEGIN and
-# COMMIT. PostgreSQL checks the foreign keys between them at the statement's end, when all are
-# there. Items and payments arrive as
-# parallel arrays (one query text whatever the order's size, so it is prepared once per
-# connection), numbered by their position. The rows' created_at and updated_at are the
-# statement's timestamp (TrackedModel's database default), the same for all of them.
-PLACEMENT_SQL = """
-with new_customer as (
+# Every product, seller and person an order names that the shop knows, each tagged with its
+# kind: one row per known product and seller (each is a key, however often the order names it)
+# and at most one for the returning person. Plain SQL, like PLACEMENT_SQL: the ORM spent more
+# CPU building this union than PostgreSQL spends running it.
+KNOWN_REFERENCES_SQL = """
+select 'product', product_id from products where product_id = any(%(product_ids)s::varchar[])
+union all
+select 'seller', seller_id from sellers where seller_id = any(%(seller_ids)s::varchar[])
+union all
+(select 'person', customer_unique_id from customers
+ where customer_unique_id = %(returning_person)s::varchar
+ limit 1)
+"""
+
+# The lookup above, then customer, order, delivery, items and payments, in one statement where
+# the ORM would send six (each a round trip, and each costing more CPU to build than to run),
+# the writes wrapped in BEGIN and COMMIT. The writes happen only if the lookup found as many
+# rows as the order names distinct references (``reference_count``); otherwise nothing is
+# written and the statement returns what it found, for the errors. PostgreSQL checks the
+# foreign keys between the new rows at the statement's end, when all are there. Items and
+# payments arrive as parallel arrays (one query text whatever the order's size, so it is
+# prepared once per connection), numbered by their position. The rows' created_at and
+# updated_at are the statement's timestamp (TrackedModel's database default), the same for
+# all of them.
+PLACEMENT_SQL = f"""
+with known (kind, key) as ({KNOWN_REFERENCES_SQL}),
+complete as (
+    select count(*) = %(reference_count)s::bigint as ok from known
+),
+new_customer as (
     insert into customers (customer_id, customer_unique_id, customer_zip_code_prefix,
                            customer_city, customer_state)
-    values (%(customer_id)s, %(customer_unique_id)s, %(customer_zip_code_prefix)s,
-            %(customer_city)s, %(customer_state)s)
+    select %(customer_id)s::varchar, %(customer_unique_id)s::varchar,
+           %(customer_zip_code_prefix)s::varchar, %(customer_city)s::varchar,
+           %(customer_state)s::varchar
+    from complete where ok
 ),
 new_order as (
     insert into orders (order_id, customer_id, order_status, order_purchase_timestamp)
-    values (%(order_id)s, %(customer_id)s, %(order_status)s, %(order_purchase_timestamp)s)
+    select %(order_id)s::varchar, %(customer_id)s::varchar, %(order_status)s::varchar,
+           %(order_purchase_timestamp)s::timestamptz
+    from complete where ok
     returning created_at, updated_at
 ),
 new_delivery as (
     insert into deliveries (order_id, order_estimated_delivery_date)
-    values (%(order_id)s, %(order_estimated_delivery_date)s)
+    select %(order_id)s::varchar, %(order_estimated_delivery_date)s::date
+    from complete where ok
 ),
 new_items as (
     insert into order_items (order_id, order_item_id, product_id, seller_id,
                              shipping_limit_date, price, freight_value)
-    select %(order_id)s, item.number, item.product_id, item.seller_id,
-           %(shipping_limit_date)s, item.price, item.freight_value
-    from unnest(%(product_ids)s::varchar[], %(seller_ids)s::varchar[], %(prices)s::numeric[],
+    select %(order_id)s::varchar, item.number, item.product_id, item.seller_id,
+           %(shipping_limit_date)s::timestamptz, item.price, item.freight_value
+    from complete,
+         unnest(%(product_ids)s::varchar[], %(seller_ids)s::varchar[], %(prices)s::numeric[],
                 %(freight_values)s::numeric[])
          with ordinality as item (product_id, seller_id, price, freight_value, number)
+    where complete.ok
     returning id, order_item_id
 ),
 new_payments as (
     insert into payments (order_id, payment_sequential, payment_type, payment_installments,
                           payment_value)
-    select %(order_id)s, payment.number, payment.payment_type, payment.installments,
+    select %(order_id)s::varchar, payment.number, payment.payment_type, payment.installments,
            payment.payment_value
-    from unnest(%(payment_types)s::varchar[], %(installments)s::smallint[],
+    from complete,
+         unnest(%(payment_types)s::varchar[], %(installments)s::smallint[],
                 %(payment_values)s::numeric[])
          with ordinality as payment (payment_type, installments, payment_value, number)
+    where complete.ok
     returning id, payment_sequential
 )
-select new_order.created_at, new_order.updated_at,
+select (select ok from complete),
+       (select array_agg(array[kind, key]) from known),
+       (select created_at from new_order), (select updated_at from new_order),
        (select array_agg(id order by order_item_id) from new_items),
        (select array_agg(id order by payment_sequential) from new_payments)
-from new_order
 """
 
 
-def _insert_placement(order: Order) -> None:
+def _insert_placement(order: Order, returning_person: str | None) -> list | None:
     """Write the unsaved ``order`` built by ``order_place`` (its customer, delivery,
-    ``item_list`` and ``payment_list``) and give every object the values the database chose."""
+    ``item_list`` and ``payment_list``) and give every object the values the database chose;
+    None then. If the shop does not know some product, seller or returning person it names,
+    write nothing and return the ``(kind, key)`` pairs it does know instead."""
     customer, delivery = order.customer, order.delivery
     items, payments = order.item_list, order.payment_list
+    product_ids = [item.product_id for item in items]
+    seller_ids = [item.seller_id for item in items]
     with connection.cursor() as cursor:
         cursor.execute(
             PLACEMENT_SQL,
             {
+                "product_ids": product_ids,
+                "seller_ids": seller_ids,
+                "returning_person": returning_person,
+                "reference_count": (
+                    len(set(product_ids)) + len(set(seller_ids)) + bool(returning_person)
+                ),
                 "customer_id": customer.customer_id,
                 "customer_unique_id": customer.customer_unique_id,
                 "customer_zip_code_prefix": customer.customer_zip_code_prefix,
@@ -203,8 +249,6 @@ def _insert_placement(order: Order) -> None:
                 "order_purchase_timestamp": order.order_purchase_timestamp,
                 "order_estimated_delivery_date": delivery.order_estimated_delivery_date,
                 "shipping_limit_date": items[0].shipping_limit_date,
-                "product_ids": [item.product_id for item in items],
-                "seller_ids": [item.seller_id for item in items],
                 "prices": [item.price for item in items],
                 "freight_values": [item.freight_value for item in items],
                 "payment_types": [payment.payment_type for payment in payments],
@@ -212,7 +256,9 @@ def _insert_placement(order: Order) -> None:
                 "payment_values": [payment.payment_value for payment in payments],
             },
         )
-        created_at, updated_at, item_ids, payment_ids = cursor.fetchone()
+        written, known, created_at, updated_at, item_ids, payment_ids = cursor.fetchone()
+    if not written:
+        return known or []
     for row in (customer, order, delivery, *items, *payments):
         row.created_at, row.updated_at = created_at, updated_at
         # Loaded from the database, as far as Django is concerned: a later save() updates.
@@ -221,6 +267,7 @@ def _insert_placement(order: Order) -> None:
         row.id = row_id
     for row, row_id in zip(payments, payment_ids, strict=True):
         row.id = row_id
+    return None
 
 
 def _payment_errors(items: Sequence[ItemInput], payments: Sequence[PaymentInput]) -> dict:
@@ -236,35 +283,27 @@ def _payment_errors(items: Sequence[ItemInput], payments: Sequence[PaymentInput]
     }
 
 
-# Plain SQL, like PLACEMENT_SQL: the ORM spent more CPU building this union than PostgreSQL
-# spends running it.
-KNOWN_REFERENCES_SQL = """
-select 'product', product_id from products where product_id = any(%(product_ids)s::varchar[])
-union all
-select 'seller', seller_id from sellers where seller_id = any(%(seller_ids)s::varchar[])
-union all
-(select 'person', customer_unique_id from customers
- where customer_unique_id = %(customer_unique_id)s::varchar
- limit 1)
-"""
-
-
-def _unknown_reference_errors(customer: CustomerInput, items: Sequence[ItemInput]) -> dict:
-    """Errors for every product, seller and person the order names that the shop does not know.
-
-    One query (``KNOWN_REFERENCES_SQL``): the known ones among them, each tagged with its kind.
-    """
-    unique_id = customer.get("customer_unique_id")
+def _known(customer: CustomerInput, items: Sequence[ItemInput]) -> list:
+    """The ``(kind, key)`` pairs ``KNOWN_REFERENCES_SQL`` finds for an order refused before
+    its write is tried, so that its errors name the unknown references too."""
     with connection.cursor() as cursor:
         cursor.execute(
             KNOWN_REFERENCES_SQL,
             {
                 "product_ids": list({item["product_id"] for item in items}),
                 "seller_ids": list({item["seller_id"] for item in items}),
-                "customer_unique_id": unique_id,
+                "returning_person": customer.get("customer_unique_id"),
             },
         )
-        known = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _unknown_reference_errors(
+    customer: CustomerInput, items: Sequence[ItemInput], known: Iterable[Sequence[str]]
+) -> dict:
+    """Errors for every product, seller and person the order names that is not among the
+    ``known`` ``(kind, key)`` pairs."""
+    unique_id = customer.get("customer_unique_id")
     known_ids = {kind: set() for kind in ("product", "seller", "person")}
     for kind, key in known:
         known_ids[kind].add(key)

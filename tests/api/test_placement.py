@@ -364,14 +364,70 @@ def test_placement_costs_the_same_number_of_queries_for_one_item_or_many(shop, w
     assert queries_for(1) == queries_for(8)
 
 
-def test_placement_costs_three_queries(shop, writer, django_assert_num_queries):
-    """The token with its user and permissions, the lookup of everything the order names, and
-    the write of the order with everything that hangs off it (as one statement, so no BEGIN
-    and COMMIT either); a returning person is looked up in the same query."""
+def test_placement_costs_two_queries(shop, writer, django_assert_num_queries):
+    """The token with its user and permissions, and one statement that looks up everything
+    the order names and writes the order with everything that hangs off it (so no BEGIN and
+    COMMIT either); a returning person is looked up in the same statement."""
     body = placement(shop)
     body["customer"]["customer_unique_id"] = shop.ana.customer_unique_id
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert writer.post("/api/orders/", body, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "total_is_wrong",
+    # False: found unknown by the statement that would have written the order. True: refused
+    # before any write is tried (the payments do not add up), by the lookup alone.
+    [False, True],
+    ids=["unknown reference", "unknown reference and a wrong total"],
+)
+def test_a_refused_placement_costs_two_queries_and_writes_nothing(
+    shop, writer, django_assert_num_queries, total_is_wrong
+):
+    body = placement(shop, items=item_with(shop, product_id=hex_id("999")))
+    if total_is_wrong:
+        body["payments"] = payment_with(shop, payment_value="1.00")
+    before = row_counts()
+    with django_assert_num_queries(2):
+        response = writer.post("/api/orders/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == ({"items", "payments"} if total_is_wrong else {"items"})
+    assert "No product has product_id" in response.json()["items"]["0"]["product_id"][0]
+    assert row_counts() == before
+
+
+def test_a_product_and_seller_named_twice_count_once(shop, writer):
+    """Each known product and seller is found once however often the order names it, so an
+    order naming the same ones twice is complete, and an unknown one named twice is reported
+    at both positions."""
+    item = placement(shop)["items"][0]
+    payments = [{"payment_type": "boleto", "payment_installments": 1, "payment_value": "77.42"}]
+    response = writer.post(
+        "/api/orders/", placement(shop, items=[item, item], payments=payments), format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert [i["product_id"] for i in response.json()["items"]] == [shop.perfume.pk] * 2
+
+    before = row_counts()
+    unknown = item | {"seller_id": hex_id("999")}
+    response = writer.post(
+        "/api/orders/", placement(shop, items=[unknown, unknown], payments=payments), format="json"
+    )
+    assert response.status_code == 400
+    assert set(response.json()["items"]) == {"0", "1"}
+    assert all(set(errors) == {"seller_id"} for errors in response.json()["items"].values())
+    assert row_counts() == before
+
+
+def test_a_returning_person_with_an_unknown_product_writes_nothing(shop, writer):
+    body = placement(shop, items=item_with(shop, product_id=hex_id("999")))
+    body["customer"]["customer_unique_id"] = shop.ana.customer_unique_id
+    before = row_counts()
+    response = writer.post("/api/orders/", body, format="json")
+    assert response.status_code == 400
+    assert set(response.json()) == {"items"}  # the person is known
+    assert set(response.json()["items"]) == {"0"}
+    assert row_counts() == before
 
 
 def test_write_permission_through_a_group_and_its_withdrawal_count_at_once(shop, reader):
