@@ -35,6 +35,36 @@ def row_counts() -> dict[str, int]:
     }
 
 
+def placement(shop: Shop, **changes) -> dict:
+    """A valid order: two items (29.99 + 8.72, 118.70 + 22.76) paid in two payments."""
+    body = {
+        "customer": {
+            "customer_zip_code_prefix": "01037",
+            "customer_city": "sao paulo",
+            "customer_state": "SP",
+        },
+        "items": [
+            {
+                "product_id": shop.perfume.pk,
+                "seller_id": shop.seller_sp.pk,
+                "price": "29.99",
+                "freight_value": "8.72",
+            },
+            {
+                "product_id": shop.towel.pk,
+                "seller_id": shop.seller_rj.pk,
+                "price": "118.70",
+                "freight_value": "22.76",
+            },
+        ],
+        "payments": [
+            {"payment_type": "credit_card", "payment_installments": 3, "payment_value": "150.00"},
+            {"payment_type": "voucher", "payment_installments": 1, "payment_value": "30.17"},
+        ],
+    }
+    return body | changes
+
+
 class Shop:
     """A small shop with known contents; the tests read these attributes for ids."""
 

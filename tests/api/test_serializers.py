@@ -8,37 +8,9 @@ import pytest
 from orders.selectors import order_get
 from orders.serializers import OrderDetailSerializer, OrderPlacementSerializer
 from rest_framework import serializers
+from shop_builder import placement
 
 pytestmark = pytest.mark.django_db
-
-
-def placement(shop) -> dict:
-    """A valid order body (the serializers check its shape only)."""
-    return {
-        "customer": {
-            "customer_zip_code_prefix": "01037",
-            "customer_city": "sao paulo",
-            "customer_state": "SP",
-        },
-        "items": [
-            {
-                "product_id": shop.perfume.pk,
-                "seller_id": shop.seller_sp.pk,
-                "price": "29.99",
-                "freight_value": "8.72",
-            },
-            {
-                "product_id": shop.towel.pk,
-                "seller_id": shop.seller_rj.pk,
-                "price": "118.70",
-                "freight_value": "22.76",
-            },
-        ],
-        "payments": [
-            {"payment_type": "credit_card", "payment_installments": 3, "payment_value": "150.00"},
-            {"payment_type": "voucher", "payment_installments": 1, "payment_value": "30.17"},
-        ],
-    }
 
 
 def validated(body: dict) -> tuple[bool, object]:
