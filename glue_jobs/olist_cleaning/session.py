@@ -27,6 +27,22 @@ def configure(spark: SparkSession) -> SparkSession:
     return spark
 
 
+def local_settings(shuffle_partitions: int = 2) -> dict[str, str]:
+    """The settings of a Spark on one machine, in process or as a Spark Connect server: few
+    shuffle partitions (the tables are small), no UI, no ``_SUCCESS`` markers (the lake's
+    manifest is the commit)."""
+    return {
+        **RUNTIME_SETTINGS,
+        "spark.sql.shuffle.partitions": str(shuffle_partitions),
+        "spark.default.parallelism": str(shuffle_partitions),
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.log.level": "WARN",
+        "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+        "spark.hadoop.parquet.summary.metadata.level": "NONE",
+    }
+
+
 def local_session(
     master: str | None = "local[2]",
     *,
@@ -34,8 +50,7 @@ def local_session(
     driver_memory: str = "2g",
     app_name: str = "olist-clean",
 ) -> SparkSession:
-    """A session for one machine: few shuffle partitions (the tables are small), no UI, no
-    ``_SUCCESS`` markers (the lake's manifest is the commit).
+    """A session in this process, with ``local_settings``.
 
     ``master=None`` leaves the master to ``spark-submit``. ``driver_memory`` and the Java
     options only apply when this call starts the JVM (in process, not under ``spark-submit``).
@@ -44,17 +59,16 @@ def local_session(
     if master is not None:
         builder = builder.master(master)
     settings = {
-        **RUNTIME_SETTINGS,
-        "spark.sql.shuffle.partitions": str(shuffle_partitions),
-        "spark.default.parallelism": str(shuffle_partitions),
-        "spark.ui.enabled": "false",
-        "spark.ui.showConsoleProgress": "false",
-        "spark.log.level": "WARN",
+        **local_settings(shuffle_partitions),
         "spark.driver.memory": driver_memory,
         "spark.driver.extraJavaOptions": LOCAL_JAVA_OPTIONS,
-        "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
-        "spark.hadoop.parquet.summary.metadata.level": "NONE",
     }
     for name, value in settings.items():
         builder = builder.config(name, value)
     return builder.getOrCreate()
+
+
+def is_remote(spark: SparkSession) -> bool:
+    """True for a Spark Connect session (a client of a Spark server elsewhere), which has no
+    ``SparkContext``."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CLEAN_RUNNERS = ("local", "spark-submit", "glue")
+CLEAN_RUNNERS = ("spark-connect", "local", "spark-submit", "glue")
 DEPLOYED_OPTION_PREFIX = "AIRFLOW__OLIST__"
 
 
@@ -54,6 +54,8 @@ class PipelineSettings:
     aws_conn_id: str
     clean_runner: str
     spark_master: str
+    spark_connect_url: str
+    spark_connect_home: Path
     glue_job_name: str
     expectations_dir: Path
     gx_project_dir: Path
@@ -74,7 +76,7 @@ class PipelineSettings:
         environment = os.environ.get("PIPELINE_ENV", "local").strip() or "local"
         production = environment == "production"
         lake_uri = _get("LAKE_URI", str(REPO_ROOT / "data" / "lake"), production=production)
-        clean_runner = _get("CLEAN_RUNNER", "local", production=False)
+        clean_runner = _get("CLEAN_RUNNER", "spark-connect", production=False)
         if clean_runner not in CLEAN_RUNNERS:
             raise ValueError(
                 f"CLEAN_RUNNER={clean_runner!r}; expected one of {', '.join(CLEAN_RUNNERS)}"
@@ -94,6 +96,14 @@ class PipelineSettings:
             aws_conn_id=_get("AWS_CONN_ID", "aws_default", production=False),
             clean_runner=clean_runner,
             spark_master=_get("SPARK_MASTER", "local[2]", production=False),
+            spark_connect_url=_get("SPARK_CONNECT_URL", "sc://127.0.0.1:15002", production=False),
+            spark_connect_home=Path(
+                _get(
+                    "SPARK_CONNECT_HOME",
+                    str(REPO_ROOT / "data" / "spark-connect"),
+                    production=False,
+                )
+            ),
             glue_job_name=_get(
                 "GLUE_JOB_NAME", "olist-clean", production=production and clean_runner == "glue"
             ),

@@ -1,6 +1,8 @@
 """Starting the cleaning job (``glue_jobs/``) for one run, where ``CLEAN_RUNNER`` says.
 
-- ``local``: in this process, on a local Spark session;
+- ``spark-connect``: in this process, as a client of the local stack's Spark Connect server
+  (``olist_pipeline.lake.spark_server``), which stays up and warm from one run to the next;
+- ``local``: in this process, on a Spark session of its own;
 - ``spark-submit``: the Glue script unchanged, in a child process with its own JVM, given the
   same zip that Glue gets as ``--extra-py-files``;
 - ``glue``: on AWS Glue, through the Amazon provider
@@ -13,10 +15,14 @@ the same partitions, whose manifests carry the accounting ``cleaning_summary`` r
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from olist_cleaning.accounting import table_summary
@@ -24,6 +30,11 @@ from olist_cleaning.arguments import JobArguments
 from olist_pipeline.lake.partitions import Lake
 
 OUTPUT_TAIL_LINES = 40
+# Spark Connect session ids of the cleaning, one per lake partition (see run_on_spark_connect).
+CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
+SESSION_NAMESPACE = uuid.UUID("5d0c6c1e-7a43-4d5e-9a34-0c1ea5a1f0e1")
+
+log = logging.getLogger(__name__)
 
 
 def cleaning_summary(lake: Lake, arguments: JobArguments) -> dict[str, dict]:
@@ -39,14 +50,85 @@ def cleaning_summary(lake: Lake, arguments: JobArguments) -> dict[str, dict]:
 
 
 def run_locally(
-    runner: str, lake: Lake, arguments: JobArguments, *, spark_master: str
+    runner: str,
+    lake: Lake,
+    arguments: JobArguments,
+    *,
+    spark_master: str,
+    spark_connect_url: str | None = None,
+    spark_connect_home: Path | None = None,
 ) -> dict[str, dict]:
-    """Clean on this machine with ``runner`` (``local`` or ``spark-submit``)."""
+    """Clean on this machine with ``runner`` (``spark-connect``, ``local`` or
+    ``spark-submit``)."""
+    if runner == "spark-connect":
+        if spark_connect_url is None or spark_connect_home is None:
+            raise ValueError("CLEAN_RUNNER=spark-connect needs SPARK_CONNECT_URL and its home")
+        from olist_pipeline.lake.spark_server import ensure_running
+
+        ensure_running(spark_connect_url, master=spark_master, home=spark_connect_home)
+        return run_on_spark_connect(lake, arguments, url=spark_connect_url)
     if runner == "local":
         return run_in_process(lake, arguments, spark_master=spark_master)
     if runner == "spark-submit":
         return run_with_spark_submit(lake, arguments, spark_master=spark_master)
     raise ValueError(f"CLEAN_RUNNER={runner!r} does not run on this machine")
+
+
+def session_id(lake: Lake, ingest_date: str) -> str:
+    """The Spark Connect session that cleans one partition of one lake, whichever run asks."""
+    return str(uuid.uuid5(SESSION_NAMESPACE, f"{lake.uri}|{ingest_date}"))
+
+
+def run_on_spark_connect(lake: Lake, arguments: JobArguments, *, url: str) -> dict[str, dict]:
+    """Clean as a client of the Spark Connect server at ``url``.
+
+    A killed client does not stop the server's work: its query runs on and could write files
+    into the partition after a retry's commit. So every cleaning of a partition joins the same
+    server session (``session_id``) and first interrupts whatever that session still runs,
+    and drops what it cached, before it writes anything.
+    """
+    from pyspark.sql import SparkSession
+
+    from olist_cleaning.job import run
+
+    separator = ";" if ";" in url else "/;"
+    remote = f"{url.rstrip('/')}{separator}session_id={session_id(lake, arguments.ingest_date)}"
+    with _spark_connect_mode():
+        spark = SparkSession.builder.remote(remote).create()
+        try:
+            interrupted = spark.interruptAll()
+            if interrupted:
+                log.warning(
+                    "interrupted %d Spark operations an earlier cleaning of %s left running",
+                    len(interrupted),
+                    arguments.ingest_date,
+                )
+            spark.catalog.clearCache()
+            return run(spark, lake, arguments)
+        finally:
+            # Close the connection but keep the server's session: the next cleaning of this
+            # partition joins it (a released session's id cannot be used again).
+            spark.client.close()
+
+
+@contextmanager
+def _spark_connect_mode() -> Iterator[None]:
+    """PySpark in Spark Connect mode for the block only.
+
+    ``pyspark.sql.functions`` builds a Connect or a classic column depending on the
+    environment variable a Connect session sets for the whole process, and a classic session
+    refuses to start while it is set. An Airflow worker may run a classic Spark later in the
+    same process (``CLEAN_RUNNER=local``, ``spark-submit``'s children), so it is set back.
+    """
+    before = os.environ.get(CONNECT_MODE)
+    os.environ[CONNECT_MODE] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(CONNECT_MODE, None)
+        else:
+            os.environ[CONNECT_MODE] = before
 
 
 def run_in_process(lake: Lake, arguments: JobArguments, *, spark_master: str) -> dict[str, dict]:

@@ -105,8 +105,8 @@ def job_arguments(settings: PipelineSettings, facts: RunFacts):
 
 
 def clean(settings: PipelineSettings, facts: RunFacts) -> dict:
-    """Run the cleaning job on this machine (``CLEAN_RUNNER`` local or spark-submit); a quiet
-    day commits its empty partitions without Spark."""
+    """Run the cleaning job on this machine (``CLEAN_RUNNER`` spark-connect, local or
+    spark-submit); a quiet day commits its empty partitions without Spark."""
     from olist_pipeline.lake import cleaning
 
     lake = connections.lake(settings)
@@ -117,7 +117,12 @@ def clean(settings: PipelineSettings, facts: RunFacts) -> dict:
         log.info("Clean: %s; empty partitions committed without Spark", NO_NEW_DATA)
         return commit_quiet_day(lake, arguments)
     summary = cleaning.run_locally(
-        settings.clean_runner, lake, arguments, spark_master=settings.spark_master
+        settings.clean_runner,
+        lake,
+        arguments,
+        spark_master=settings.spark_master,
+        spark_connect_url=settings.spark_connect_url,
+        spark_connect_home=settings.spark_connect_home,
     )
     for table, accounting in summary.items():
         log.info("cleaned %s: %s", table, accounting)

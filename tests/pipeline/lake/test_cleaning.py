@@ -1,7 +1,12 @@
-"""Starting the cleaning job on this machine: in process and through spark-submit, with the
-summary read back from the manifests."""
+"""Starting the cleaning job on this machine: as a Spark Connect client, in process and through
+spark-submit, with the summary read back from the manifests."""
 
 from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import time
 
 import pytest
 from support.raw_lake import (
@@ -16,7 +21,12 @@ from support.raw_lake import (
 
 from olist_cleaning.arguments import JobArguments
 from olist_cleaning.job import run
-from olist_pipeline.lake.cleaning import cleaning_summary, run_locally, run_with_spark_submit
+from olist_pipeline.lake.cleaning import (
+    cleaning_summary,
+    run_locally,
+    run_with_spark_submit,
+    session_id,
+)
 
 
 @pytest.fixture
@@ -48,6 +58,76 @@ def test_a_rerun_through_the_local_runner_replaces_each_partition_alike(spark, r
     partition = "processed/orders/ingest_date=2024-03-01/"
     data_files = [k for k in raw_lake.storage.list(partition) if k.endswith(".parquet")]
     assert sorted(data_files) == sorted(partition + f.path for f in manifest.files)
+
+
+ZONES = ("processed", "rejected")
+
+# A client of a cleaning's server session that starts a query too long to finish, then waits.
+LONG_QUERY = """
+import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.remote(sys.argv[1]).create()
+print("connected", flush=True)
+spark.range(0, 10**13).selectExpr("sum(id % 7)").collect()
+"""
+
+
+def run_on_server(spark_connect, lake, run_id: str) -> dict:
+    url, home = spark_connect
+    return run_locally(
+        "spark-connect",
+        lake,
+        arguments(lake, run_id),
+        spark_master="local[2]",
+        spark_connect_url=url,
+        spark_connect_home=home,
+    )
+
+
+@pytest.mark.integration
+def test_the_spark_connect_runner_writes_what_an_in_process_session_writes(
+    spark, spark_connect, raw_lake
+):
+    run(spark, raw_lake, arguments(raw_lake, "clean-in-process"))
+    in_process = {(zone, t): content(raw_lake, zone, t) for zone in ZONES for t in ALL_TABLES}
+
+    summary = run_on_server(spark_connect, raw_lake, "clean-connect")
+
+    assert {key: content(raw_lake, *key) for key in in_process} == in_process
+    assert accounting_of(raw_lake) == EXPECTED_ACCOUNTING
+    assert summary == cleaning_summary(raw_lake, arguments(raw_lake, "clean-connect"))
+    assert raw_lake.manifest("processed", "orders", DAY).run_id == "clean-connect"
+
+
+@pytest.mark.integration
+def test_a_cleaning_first_stops_what_a_killed_client_left_running_on_the_server(
+    spark_connect, raw_lake, caplog
+):
+    # A killed client's query runs on in the server; left alone it could still write files into
+    # the partition after the next cleaning committed it.
+    url, _ = spark_connect
+    partition_session = f"{url}/;session_id={session_id(raw_lake, DAY)}"
+    client = subprocess.Popen(
+        [sys.executable, "-c", LONG_QUERY, partition_session], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert client.stdout.readline().strip() == "connected"
+        time.sleep(2)
+        assert client.poll() is None, "the long query ended by itself"
+    finally:
+        client.kill()  # SIGKILL: the client dies without a word to the server
+        client.wait()
+
+    with caplog.at_level(logging.WARNING, logger="olist_pipeline.lake.cleaning"):
+        summary = run_on_server(spark_connect, raw_lake, "clean-after-a-kill")
+
+    assert "interrupted 1 Spark operations an earlier cleaning of 2024-03-01" in caplog.text
+    assert {table: as_tuple(counts) for table, counts in summary.items()} == EXPECTED_ACCOUNTING
+    # the next cleaning of the partition finds nothing left running
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="olist_pipeline.lake.cleaning"):
+        run_on_server(spark_connect, raw_lake, "clean-again")
+    assert "interrupted" not in caplog.text
 
 
 def test_the_glue_runner_does_not_run_on_this_machine(raw_lake):
