@@ -52,6 +52,31 @@ def test_each_figure_is_set_beside_its_baseline_with_the_ratio_and_the_verdict()
         "target": "<=1.5",
         "met": True,
     }
+    # Without a Spark server, every run starts its own Spark: the start is in every run.
+    assert table["spark_start_and_fixed_cost_seconds_scale_0.01"]["this"] == 9.0
+
+
+def test_a_first_run_on_a_new_spark_server_is_set_beside_the_baseline_s_every_run():
+    before = harness_output(full=192.0, quiet=30.0, clean=91.0, clean_small=30.0)
+    after = harness_output(full=90.0, quiet=6.0, clean=20.0, clean_small=4.0)
+    first = {"full_refresh": {"dag_seconds": 40.0, "stages": {"lake.clean": 21.0}}}
+    after["e2e"]["e2e"]["scales"]["0.01"]["first_run_on_a_new_spark_server"] = first
+
+    table = figures(before, after)
+
+    assert table["spark_fixed_cost_seconds_scale_0.01"]["this"] == 4.0
+    assert table["spark_start_and_fixed_cost_seconds_scale_0.01"] == {
+        "baseline": 30.0,
+        "this": 21.0,
+        "ratio": 0.7,
+        "target": "info",
+        "met": None,
+    }
+
+
+def test_groups_that_did_not_run_are_left_out():
+    before = harness_output(full=192.0, quiet=30.0, clean=91.0, clean_small=30.0)
+    table = figures(before, before)
     # Figures of groups that did not run are left out rather than reported empty.
     assert "api_placement_p99_ms" not in table and "make_test_seconds" not in table
 

@@ -1,6 +1,6 @@
 """The ELT DAG end to end, run by Airflow itself (``airflow dags test``) on a tiny shop.
 
-Real tasks in a real Airflow with its metadata in PostgreSQL, local Spark for the cleaning
+Real tasks in a real Airflow with its metadata in PostgreSQL, the cleaning on a Spark Connect server
 and Great Expectations for the gate; only the lake and the Data Docs live in a temporary
 folder. Slow (Airflow, Spark and GX start-ups), so each scenario is one DAG run, and the quiet
 day is the day after the full refresh's, on the same lake and warehouse.
@@ -34,7 +34,7 @@ METADATA_DATABASE = per_worker("pipeline_test_airflow")
 
 
 @pytest.fixture(scope="module")
-def airflow_env(tmp_path_factory) -> dict[str, str]:
+def airflow_env(tmp_path_factory, spark_connect) -> dict[str, str]:
     """Environment for the Airflow CLI: a private home and a fresh metadata database, migrated
     once (fresh, so DAG runs and assets of an earlier session do not carry over)."""
     server_url = resolve_database_url()
@@ -50,7 +50,9 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(REPO_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES": DESERIALIZATION_ALLOWLIST,
-        "CLEAN_RUNNER": "local",
+        "CLEAN_RUNNER": "spark-connect",
+        "SPARK_CONNECT_URL": spark_connect[0],
+        "SPARK_CONNECT_HOME": str(spark_connect[1]),
         # A failed task would otherwise wait out its retry delays inside `dags test`.
         "TASK_RETRIES": "0",
         "SPARK_MASTER": "local[2]",

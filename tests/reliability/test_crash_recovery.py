@@ -126,6 +126,8 @@ class Run:
     root: Path
     shop_url: str
     warehouse_url: str
+    # the cleaning's Spark Connect server (URL, home): a killed clean task's query runs on there
+    spark_connect: tuple[str, Path]
     outputs: list[str] = field(default_factory=list)
 
     @property
@@ -142,7 +144,9 @@ class Run:
             "DBT_WORK_DIR": str(REPO_ROOT / ".local" / per_worker("reliability-dbt", "-")),
             "DBT_ARTEFACTS_URI": str(self.root / "dbt_runs"),
             "DBT_DOCS_URI": str(self.root / "dbt_docs"),
-            "CLEAN_RUNNER": "local",
+            "CLEAN_RUNNER": "spark-connect",
+            "SPARK_CONNECT_URL": self.spark_connect[0],
+            "SPARK_CONNECT_HOME": str(self.spark_connect[1]),
             "SPARK_MASTER": "local[2]",
             "GX_ANALYTICS_ENABLED": "False",
             "PYTHONPATH": os.pathsep.join(
@@ -381,13 +385,14 @@ def audit_rows(url: str) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(loaded_shop_url, tmp_path_factory) -> Iterator[dict]:
+def uninterrupted(loaded_shop_url, spark_connect, tmp_path_factory) -> Iterator[dict]:
     """The warehouse and the dashboards of one uninterrupted run (its database is dropped
     afterwards; the killed run takes the same name)."""
     run = Run(
         tmp_path_factory.mktemp("uninterrupted"),
         loaded_shop_url,
         fresh_database(WAREHOUSE_DATABASE),
+        spark_connect,
     )
     started = time.monotonic()
     run.run_to_the_end("extract")
@@ -411,9 +416,9 @@ def uninterrupted(loaded_shop_url, tmp_path_factory) -> Iterator[dict]:
 # room on a busy one.
 @pytest.mark.timeout(1200)
 def test_a_run_killed_inside_every_stage_recovers_to_the_uninterrupted_warehouse(
-    uninterrupted, shop_url, tmp_path
+    uninterrupted, shop_url, spark_connect, tmp_path
 ):
-    run = Run(tmp_path, shop_url, fresh_database(WAREHOUSE_DATABASE))
+    run = Run(tmp_path, shop_url, fresh_database(WAREHOUSE_DATABASE), spark_connect)
     lines = []
     resume = "extract"
     for point in KILL_POINTS:
