@@ -139,13 +139,18 @@ def ensure_running(url: str, *, master: str, home: Path) -> bool:
     with _locked(home):
         if answers(url):  # another process started it while this one waited
             return False
-        subprocess.run(
+        started = subprocess.run(
             start_command(url, master=master),
             env=_environment(home),
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
         )
+        if started.returncode != 0:
+            raise RuntimeError(
+                f"the Spark Connect server did not start at {url}:\n"
+                f"{started.stdout}{started.stderr}{_log_tail(home)}"
+            )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while not answers(url):
             if time.monotonic() > deadline or not _server_pid(home):
