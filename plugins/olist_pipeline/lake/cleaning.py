@@ -24,15 +24,20 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from olist_cleaning.accounting import table_summary
 from olist_cleaning.arguments import JobArguments
 from olist_pipeline.lake.partitions import Lake
 
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
 OUTPUT_TAIL_LINES = 40
-# Spark Connect session ids of the cleaning, one per lake partition (see run_on_spark_connect).
 CONNECT_MODE = "SPARK_CONNECT_MODE_ENABLED"
+# Spark Connect session ids of the cleaning, per lake partition (see session_ids).
 SESSION_NAMESPACE = uuid.UUID("5d0c6c1e-7a43-4d5e-9a34-0c1ea5a1f0e1")
+SESSION_GENERATIONS = 100
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +79,14 @@ def run_locally(
     raise ValueError(f"CLEAN_RUNNER={runner!r} does not run on this machine")
 
 
-def session_id(lake: Lake, ingest_date: str) -> str:
-    """The Spark Connect session that cleans one partition of one lake, whichever run asks."""
-    return str(uuid.uuid5(SESSION_NAMESPACE, f"{lake.uri}|{ingest_date}"))
+def session_ids(lake: Lake, ingest_date: str) -> Iterator[str]:
+    """The Spark Connect sessions that may clean one partition of one lake, whichever run asks,
+    in the order a cleaning tries them: the server refuses a session id it has closed (released,
+    or idle past its timeout), and every cleaning then moves on to the same next one."""
+    current = uuid.uuid5(SESSION_NAMESPACE, f"{lake.uri}|{ingest_date}")
+    for _ in range(SESSION_GENERATIONS):
+        yield str(current)
+        current = uuid.uuid5(SESSION_NAMESPACE, str(current))
 
 
 def run_on_spark_connect(lake: Lake, arguments: JobArguments, *, url: str) -> dict[str, dict]:
@@ -84,31 +94,47 @@ def run_on_spark_connect(lake: Lake, arguments: JobArguments, *, url: str) -> di
 
     A killed client does not stop the server's work: its query runs on and could write files
     into the partition after a retry's commit. So every cleaning of a partition joins the same
-    server session (``session_id``) and first interrupts whatever that session still runs,
+    server session (``session_ids``) and first interrupts whatever that session still runs,
     and drops what it cached, before it writes anything.
     """
-    from pyspark.sql import SparkSession
-
     from olist_cleaning.job import run
 
-    separator = ";" if ";" in url else "/;"
-    remote = f"{url.rstrip('/')}{separator}session_id={session_id(lake, arguments.ingest_date)}"
     with _spark_connect_mode():
-        spark = SparkSession.builder.remote(remote).create()
+        spark = _partition_session(url, lake, arguments.ingest_date)
         try:
-            interrupted = spark.interruptAll()
-            if interrupted:
-                log.warning(
-                    "interrupted %d Spark operations an earlier cleaning of %s left running",
-                    len(interrupted),
-                    arguments.ingest_date,
-                )
             spark.catalog.clearCache()
             return run(spark, lake, arguments)
         finally:
             # Close the connection but keep the server's session: the next cleaning of this
             # partition joins it (a released session's id cannot be used again).
             spark.client.close()
+
+
+def _partition_session(url: str, lake: Lake, ingest_date: str) -> SparkSession:
+    """The partition's server session, with nothing of an earlier cleaning running in it."""
+    from pyspark.errors import PySparkException
+    from pyspark.sql import SparkSession
+
+    separator = ";" if ";" in url else "/;"
+    for candidate in session_ids(lake, ingest_date):
+        spark = SparkSession.builder.remote(
+            f"{url.rstrip('/')}{separator}session_id={candidate}"
+        ).create()
+        try:
+            interrupted = spark.interruptAll()
+        except PySparkException as error:
+            spark.client.close()
+            if "SESSION_CLOSED" in str(error):
+                continue  # idle past the server's timeout, so nothing of it runs any more
+            raise
+        if interrupted:
+            log.warning(
+                "interrupted %d Spark operations an earlier cleaning of %s left running",
+                len(interrupted),
+                ingest_date,
+            )
+        return spark
+    raise RuntimeError(f"every Spark Connect session of {ingest_date} at {url} is closed")
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from pyspark.errors import PySparkException
 from support.raw_lake import (
     ALL_TABLES,
     DAY,
@@ -25,7 +26,7 @@ from olist_pipeline.lake.cleaning import (
     cleaning_summary,
     run_locally,
     run_with_spark_submit,
-    session_id,
+    session_ids,
 )
 
 
@@ -63,12 +64,15 @@ def test_a_rerun_through_the_local_runner_replaces_each_partition_alike(spark, r
 ZONES = ("processed", "rejected")
 
 # A client of a cleaning's server session that starts a query too long to finish, then waits.
+# Its tasks sleep in Python workers, which a task kill stops, as it stops the cleaning's scans
+# and writes (a tight generated loop, such as a sum over a huge range, would not notice it).
 LONG_QUERY = """
-import sys
-from pyspark.sql import SparkSession
+import sys, time
+from pyspark.sql import SparkSession, functions as F
 spark = SparkSession.builder.remote(sys.argv[1]).create()
 print("connected", flush=True)
-spark.range(0, 10**13).selectExpr("sum(id % 7)").collect()
+hang = F.udf(lambda value: time.sleep(3600) or value, "long")
+spark.range(2).select(hang("id")).collect()
 """
 
 
@@ -106,7 +110,7 @@ def test_a_cleaning_first_stops_what_a_killed_client_left_running_on_the_server(
     # A killed client's query runs on in the server; left alone it could still write files into
     # the partition after the next cleaning committed it.
     url, _ = spark_connect
-    partition_session = f"{url}/;session_id={session_id(raw_lake, DAY)}"
+    partition_session = f"{url}/;session_id={next(session_ids(raw_lake, DAY))}"
     client = subprocess.Popen(
         [sys.executable, "-c", LONG_QUERY, partition_session], stdout=subprocess.PIPE, text=True
     )
@@ -128,6 +132,31 @@ def test_a_cleaning_first_stops_what_a_killed_client_left_running_on_the_server(
     with caplog.at_level(logging.WARNING, logger="olist_pipeline.lake.cleaning"):
         run_on_server(spark_connect, raw_lake, "clean-again")
     assert "interrupted" not in caplog.text
+
+
+@pytest.mark.integration
+def test_a_partition_whose_session_the_server_closed_is_cleaned_in_the_next_one(
+    spark_connect, raw_lake
+):
+    # The server closes a session released by its client or idle past its timeout, and refuses
+    # its id from then on: a day cleaned again hours later must not fail on that.
+    # the Connect client's own class: pyspark.sql's would switch this whole process to Connect
+    from pyspark.sql.connect.session import SparkSession
+
+    url, _ = spark_connect
+    first, second = list(session_ids(raw_lake, DAY))[:2]
+    used = SparkSession.builder.remote(f"{url}/;session_id={first}").create()
+    assert used.interruptAll() == []  # the server holds the session from its first call
+    used.stop()  # and closes it when its client releases it
+    refused = SparkSession.builder.remote(f"{url}/;session_id={first}").create()
+    with pytest.raises(PySparkException, match="SESSION_CLOSED"):
+        refused.interruptAll()
+    refused.client.close()
+
+    summary = run_on_server(spark_connect, raw_lake, "clean-after-a-close")
+
+    assert {table: as_tuple(counts) for table, counts in summary.items()} == EXPECTED_ACCOUNTING
+    assert len({first, second, *session_ids(raw_lake, DAY)}) == 100  # a fixed, unique chain
 
 
 def test_the_glue_runner_does_not_run_on_this_machine(raw_lake):
