@@ -53,10 +53,14 @@ class WarehouseBuilder:
         sql_dir: Path = SQL_DIR,
         layers: tuple[str, ...] = LAYERS,
         work_dir: Path | None = None,
+        models: list[str] | None = None,
     ):
         self.warehouse = warehouse
         self.lake = lake
         self.layers = layers
+        # dbt selectors to build instead of whole layers: a module about some marts builds them
+        # and their ancestors (``+mart_rfm``), not the other marts' models and tests.
+        self.models = models
         self.project = (
             DbtProject(sql_dir, env=profile_env(warehouse), work_dir=work_dir)
             if work_dir
@@ -93,11 +97,13 @@ class WarehouseBuilder:
         layers: tuple[str, ...] | None = None,
     ) -> list[NodeRun]:
         """Commit ``tables`` as the day's partitions, load them and build the models of
-        ``layers`` (the builder's layers by default) with their tests."""
+        ``layers`` (by default the builder's ``models``, else its layers) with their tests."""
         self.write_partitions(ingest_date, tables or {})
         self.warehouse.create_schemas()
         for table in PROCESSED:
             self.warehouse.load_partition(self.lake, table, ingest_date)
+        if layers is None and self.models:
+            return self.project.build(self.models, ingest_date=ingest_date)
         layers = self.layers if layers is None else layers
         if not layers:
             return []

@@ -20,6 +20,13 @@ from support.warehouse_builder import at
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture
+def warehouse_builder(warehouse_builder):
+    """The shared builder, for the forecast marts and the models they read only."""
+    warehouse_builder.models = ['+mart_sales_forecast', '+mart_sales_forecast_backtest']
+    return warehouse_builder
+
 FORECAST = "marts.mart_sales_forecast"
 BACKTEST = "marts.mart_sales_forecast_backtest"
 CUSTOMER = {

@@ -18,6 +18,13 @@ from support.warehouse_builder import at
 
 pytestmark = pytest.mark.integration
 
+
+@pytest.fixture
+def warehouse_builder(warehouse_builder):
+    """The shared builder, for the operations marts and the models they read only."""
+    warehouse_builder.models = ['+mart_delivery_performance', '+mart_orders_monthly', '+mart_revenue_daily', '+mart_seller_scorecard']
+    return warehouse_builder
+
 INGEST_DATE = "2018-10-18"
 PLACES = {
     "SP": ("01310", "sao paulo"),
