@@ -197,20 +197,54 @@ def spark():
     logging.getLogger("py4j").setLevel(logging.WARNING)
 
 
+def _spark_connect_home(basetemp: Path) -> Path:
+    """The home of the session's Spark Connect server: beside the workers' own folders under
+    pytest-xdist (one server for all of them), in the session's folder otherwise."""
+    return (basetemp.parent if WORKER else basetemp) / "spark-connect"
+
+
 @pytest.fixture(scope="session")
 def spark_connect(tmp_path_factory) -> Iterator[tuple[str, Path]]:
-    """A Spark Connect server of this test session (``CLEAN_RUNNER=spark-connect``), on a
-    free loopback port: its URL and home folder. Started as the runner starts the stack's,
-    stopped at the end."""
+    """The Spark Connect server of this test session (``CLEAN_RUNNER=spark-connect``), on a
+    free loopback port: its URL and home folder. Started as the runner starts the stack's.
+
+    Under pytest-xdist every worker uses the first worker's server (its URL is in the home
+    folder), so the suite pays for one JVM and its warm-up, not one per worker; the controller
+    stops it when the session ends (``pytest_sessionfinish``). Each cleaning has sessions of its
+    own on the server, as two DAG runs on the stack's server would."""
+    import fcntl
+
     from olist_pipeline.lake import spark_server
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url, home = f"sc://127.0.0.1:{port}", tmp_path_factory.mktemp("spark-connect")
-    assert spark_server.ensure_running(url, master="local[2]", home=home)
+    home = _spark_connect_home(tmp_path_factory.getbasetemp())
+    home.mkdir(exist_ok=True)
+    with (home / "url.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker picks the port, the others read it
+        url_file = home / "url"
+        if not url_file.exists():
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                url_file.write_text(f"sc://127.0.0.1:{probe.getsockname()[1]}")
+        url = url_file.read_text()
+        spark_server.ensure_running(url, master="local[2]", home=home)
+    assert spark_server.answers(url), f"no Spark Connect server answers at {url}"
     yield url, home
-    spark_server.stop(home)
+    if not WORKER:
+        spark_server.stop(home)
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist, stop the workers' shared Spark Connect server (if one started)."""
+    if WORKER or not hasattr(session.config, "_tmp_path_factory"):
+        return
+    workers = getattr(session.config.option, "numprocesses", None)
+    if not workers:
+        return  # no xdist workers: the fixture stopped its server itself
+    from olist_pipeline.lake import spark_server
+
+    home = session.config._tmp_path_factory.getbasetemp() / "spark-connect"
+    if home.is_dir():
+        spark_server.stop(home)
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def warehouse_builder(warehouse_builder):
     """The shared builder, for the forecast marts and the models they read only."""
-    warehouse_builder.models = ['+mart_sales_forecast', '+mart_sales_forecast_backtest']
+    warehouse_builder.models = ["+mart_sales_forecast", "+mart_sales_forecast_backtest"]
     return warehouse_builder
+
 
 FORECAST = "marts.mart_sales_forecast"
 BACKTEST = "marts.mart_sales_forecast_backtest"

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def warehouse_builder(warehouse_builder):
     """The shared builder, for the customer marts and the models they read only."""
-    warehouse_builder.models = ['+mart_rfm', '+mart_clv', '+mart_clv_backtest']
+    warehouse_builder.models = ["+mart_rfm", "+mart_clv", "+mart_clv_backtest"]
     return warehouse_builder
+
 
 INGEST_DATE = "2018-10-18"
 

@@ -22,8 +22,14 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def warehouse_builder(warehouse_builder):
     """The shared builder, for the operations marts and the models they read only."""
-    warehouse_builder.models = ['+mart_delivery_performance', '+mart_orders_monthly', '+mart_revenue_daily', '+mart_seller_scorecard']
+    warehouse_builder.models = [
+        "+mart_delivery_performance",
+        "+mart_orders_monthly",
+        "+mart_revenue_daily",
+        "+mart_seller_scorecard",
+    ]
     return warehouse_builder
+
 
 INGEST_DATE = "2018-10-18"
 PLACES = {
