@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -28,6 +29,8 @@ from typing import Any
 
 from olist_pipeline import static_sites
 from olist_pipeline.quality.data_docs_offline import make_self_contained
+
+log = logging.getLogger(__name__)
 
 DOCS_SITE = "olist_data_docs"
 SAMPLE_SIZE = 5
@@ -139,6 +142,37 @@ def local_site(gx_project_dir: Path, data_docs_uri: str) -> Path:
     return Path(data_docs_uri.removeprefix("file://"))
 
 
+# The YAML files GX writes when it creates a project (and rewrites when its variables change).
+SCAFFOLD_FILES = ("gx/great_expectations.yml", "gx/uncommitted/config_variables.yml")
+
+
+def repair_interrupted_scaffold(project_dir: Path) -> list[Path]:
+    """Remove a GX project file that an interrupted run left empty or cut short; the removed.
+
+    GX writes these files in place (open, then write), so a gate killed in between leaves an
+    empty ``config_variables.yml``, on which every later ``get_context`` fails (``TypeError:
+    'NoneType' object is not iterable``) and the gate could never run again. A file that does
+    not read as a YAML mapping is removed: GX writes it again from its template, and
+    ``file_context`` and the gates set the Data Docs site and the datasources again."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    removed = []
+    for name in SCAFFOLD_FILES:
+        path = Path(project_dir) / name
+        if not path.is_file():
+            continue
+        try:
+            content = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        except (YAMLError, UnicodeDecodeError):
+            content = None
+        if not isinstance(content, dict):
+            log.warning("GX project: %s was left empty or cut short; GX writes it again", path)
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
 def file_context(gx_project_dir: Path, data_docs_uri: str):
     """The GX file context in ``gx_project_dir``, whose only Data Docs site is ``local_site``."""
     gx = import_gx()
@@ -146,6 +180,7 @@ def file_context(gx_project_dir: Path, data_docs_uri: str):
 
     project_dir = Path(gx_project_dir)
     project_dir.mkdir(parents=True, exist_ok=True)
+    repair_interrupted_scaffold(project_dir)
     context = gx.get_context(mode="file", project_root_dir=project_dir)
     site = {
         "class_name": "SiteBuilder",
@@ -205,7 +240,14 @@ def registered_definition(context, name: str, suite: dict[str, Any], batch_defin
     digest = hashlib.sha256(json.dumps(suite, sort_keys=True).encode()).hexdigest()
     try:
         definition = context.validation_definitions.get(name)
-    except DataContextError:
+    except DataContextError:  # not registered yet
+        definition = None
+    except ValueError:
+        # Unreadable: its datasource is gone from a project file GX wrote again
+        # (repair_interrupted_scaffold), or its own file was cut short. GX's delete reads it
+        # first, so its key is removed from the store directly.
+        store = context.validation_definition_store
+        store.remove_key(store.get_key(name=name))
         definition = None
     if definition is not None and definition.suite.meta.get(SUITE_DIGEST) == digest:
         return definition

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from olist_pipeline.lake.partitions import Accounting, Lake, ProcessedDetails
-from olist_pipeline.quality.gx import import_gx
+from olist_pipeline.quality.gx import SCAFFOLD_FILES, import_gx
 from olist_pipeline.quality.lake_gate import (
     LakeGateFailed,
     read_suite,
@@ -416,6 +416,22 @@ def test_validation_history_accumulates_in_data_docs(lake, tmp_path):
     pages = list((tmp_path / "docs" / "validations" / "orders").rglob("*.html"))
     assert len(pages) == 2
     assert "scheduled__2024-03-02" in (tmp_path / "docs" / "index.html").read_text()
+
+
+def test_a_gate_killed_while_gx_wrote_its_project_files_does_not_stop_the_next(lake, tmp_path):
+    # GX writes its project's YAML in place: a kill between open and write leaves it empty, and
+    # GX's own reader then fails on every later run ('NoneType' object is not iterable).
+    write_good(lake)
+    gate(lake, tmp_path, tables=["orders"])
+    for name in SCAFFOLD_FILES:
+        (tmp_path / "gx" / name).write_text("")
+
+    result = gate(lake, tmp_path, tables=["orders"])
+
+    assert result.success
+    assert all((tmp_path / "gx" / name).stat().st_size > 0 for name in SCAFFOLD_FILES)
+    pages = list((tmp_path / "docs" / "validations" / "orders").rglob("*.html"))
+    assert len(pages) == 2, "the earlier validation's page stays in the Data Docs"
 
 
 def test_an_empty_partition_passes(lake, tmp_path):
