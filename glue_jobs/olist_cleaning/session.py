@@ -5,8 +5,11 @@ from __future__ import annotations
 from pyspark.sql import SparkSession
 
 # A cleaning run lives for well under a minute: the JVM's optimising compiler (C2) costs more
-# CPU than it wins back in that time on a small machine, so local runs stop at C1.
-LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
+# CPU than it wins back in that time on a small machine, so local runs stop at C1. A C1-only JVM
+# reserves a 48 MB code cache, which a session that outlives one run (a test session, a
+# notebook) fills with Spark's generated code ("Out of space in CodeCache"): the default 240 MB
+# is reserved instead (address space; memory only when used).
+LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 
 # Settings the results depend on, applied to any session (Glue's included) before a run:
 # São Paulo dates are computed from UTC instants, and Parquet timestamps are written as the
