@@ -147,7 +147,7 @@ SCAFFOLD_FILES = ("gx/great_expectations.yml", "gx/uncommitted/config_variables.
 
 
 def repair_interrupted_scaffold(project_dir: Path) -> list[Path]:
-    """Remove a GX project file that an interrupted run left empty or cut short; the removed.
+    """Remove each GX project file an interrupted run left empty or cut short; return them.
 
     GX writes these files in place (open, then write), so a gate killed in between leaves an
     empty ``config_variables.yml``, on which every later ``get_context`` fails (``TypeError:
