@@ -242,7 +242,7 @@ def pytest_sessionfinish(session):
         return  # no xdist workers: the fixture stopped its server itself
     from olist_pipeline.lake import spark_server
 
-    home = session.config._tmp_path_factory.getbasetemp() / "spark-connect"
+    home = _spark_connect_home(session.config._tmp_path_factory.getbasetemp())
     if home.is_dir():
         spark_server.stop(home)
 

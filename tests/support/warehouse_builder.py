@@ -53,14 +53,13 @@ class WarehouseBuilder:
         sql_dir: Path = SQL_DIR,
         layers: tuple[str, ...] = LAYERS,
         work_dir: Path | None = None,
-        models: list[str] | None = None,
     ):
         self.warehouse = warehouse
         self.lake = lake
         self.layers = layers
         # dbt selectors to build instead of whole layers: a module about some marts builds them
         # and their ancestors (``+mart_rfm``), not the other marts' models and tests.
-        self.models = models
+        self.models: list[str] | None = None
         self.project = (
             DbtProject(sql_dir, env=profile_env(warehouse), work_dir=work_dir)
             if work_dir
