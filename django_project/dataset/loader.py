@@ -86,6 +86,9 @@ SESSION_SETTINGS = {
     # Every statement here is set-based: hash joins, never row-by-row nested loops (the staging
     # tables have no statistics to tell the planner so).
     "enable_nestloop": "off",
+    # No JIT compilation: the estimated costs, guessed without statistics, passed its
+    # thresholds and it spent more than half a second compiling a statement that ran in one.
+    "jit": "off",
 }
 # Memory for the temporary staging tables (8MB by default): they stay in memory instead of
 # going through the operating system's cache. A session can change it only before its first
@@ -531,7 +534,9 @@ def _got_raw(c: str) -> str:
     return f"' (got ' || left({c}, 60) || ')'"
 
 
-def _rules(f: Field, parent_alias: str | None) -> list[Rule]:
+def _rules(f: Field, parent: str | None) -> list[Rule]:
+    """The rules of one field, in order; ``parent`` is the column that holds the referenced
+    row's key (NULL when the row is missing)."""
     c, n = _col(f), f.name
 
     def rule(condition: str, label: str, got: str | None = None) -> Rule:
@@ -569,16 +574,13 @@ def _rules(f: Field, parent_alias: str | None) -> list[Rule]:
             )
         )
     elif f.kind in ("int", "money", "float"):
-        pattern, what = {
-            "int": (INT_RE, "an integer"),
-            "money": (DECIMAL_RE, "a decimal number"),
-            "float": (FLOAT_RE, "a number"),
-        }[f.kind]
-        syntax = f"{c} !~ {_lit(pattern)}"
-        if f.kind == "float":
-            syntax = f"(length({c}) > 40 or {syntax})"
-        rules.append(rule(syntax, f"{n} must be {what}", _got_text(c)))
-        value = f"{c}::numeric"
+        # The number was read once, in the statement's innermost part (``_parsed``): NULL
+        # there for a value that is not a number.
+        value = _parsed_col(f)
+        what = {"int": "an integer", "money": "a decimal number", "float": "a number"}[f.kind]
+        rules.append(
+            rule(f"{value} is null and {c} is not null", f"{n} must be {what}", _got_text(c))
+        )
         lo, hi = f.minimum, f.maximum
         storage_limit = hi in (INT2_MAX, INT4_MAX)  # the column type's, not the domain's
         if f.kind == "float" or (lo is not None and hi is not None and not storage_limit):
@@ -638,9 +640,33 @@ def _rules(f: Field, parent_alias: str | None) -> list[Rule]:
             )
         )
     if f.references is not None:
-        table, column = f.references
-        rules.append(rule(f"{parent_alias}.{_ident(column)} is null", f"{n} not found in {table}"))
+        rules.append(rule(f"{parent} is null", f"{n} not found in {f.references[0]}"))
     return rules
+
+
+NUMBER_SYNTAX = {"int": INT_RE, "money": DECIMAL_RE, "float": FLOAT_RE}
+
+
+def _parsed(f: Field) -> str | None:
+    """The number a numeric field holds, read once (NULL when its text is not one), or None
+    for a field of another kind.
+
+    Its rules and its cast to the shop's column all use this value: reading a million
+    numbers once rather than once per use is most of what checking geolocation costs. A float
+    is read as the double precision it is stored as, so its range is that value's; an integer
+    or a decimal as a numeric (which takes any number of digits), then rounded or cast.
+    """
+    if f.kind not in NUMBER_SYNTAX:
+        return None
+    c = _col(f)
+    syntax = f"{c} ~ {_lit(NUMBER_SYNTAX[f.kind])}"
+    if f.kind == "float":  # the text's length too, so that the cast cannot overflow
+        return f"case when length({c}) <= 40 and {syntax} then {c}::double precision end"
+    return f"case when {syntax} then {c}::numeric end"
+
+
+def _parsed_col(f: Field) -> str:
+    return "s." + _ident("n_" + f.name)
 
 
 def _not_timestamp_shape(c: str) -> str:
@@ -662,11 +688,11 @@ def _typed(f: Field) -> str:
     """The cast of a (checked) text value to the shop column's type."""
     c = _col(f)
     if f.kind == "int":
-        return f"{c}::{f.sql_type or 'integer'}"
+        return f"{_parsed_col(f)}::{f.sql_type or 'integer'}"
     if f.kind == "money":
-        return f"round({c}::numeric, 2)"
+        return f"round({_parsed_col(f)}, 2)"
     if f.kind == "float":
-        return f"{c}::double precision"
+        return _parsed_col(f)
     if f.kind == "timestamp":
         return f"({c}::timestamp at time zone {_lit(SOURCE_TIME_ZONE)})"
     if f.kind == "date":
@@ -684,27 +710,35 @@ class CompiledSpec:
     rules: tuple[Rule, ...]
     stage: str
     valid: str
+    read: tuple[str, ...]  # what the rules read besides the staged text (``_validate_sql``)
     joins: str
 
 
 def _compile(spec: TableSpec) -> CompiledSpec:
     rules: list[Rule] = []
+    read: list[str] = []
     joins: list[str] = []
     for f in spec.fields:
-        alias = None
+        parent = None
         if f.references is not None:
             alias = f"p{len(joins) + 1}"
             table, column = f.references
             joins.append(
                 f"left join {_ident(table)} {alias} on {alias}.{_ident(column)} = {_col(f)}"
             )
-        rules.extend(_rules(f, alias))
+            parent = _ident(f"parent_{len(joins)}")
+            read.append(f"{alias}.{_ident(column)} as {parent}")
+            parent = "s." + parent
+        if (number := _parsed(f)) is not None:
+            read.append(f"{number} as {_ident('n_' + f.name)}")
+        rules.extend(_rules(f, parent))
     table = spec.file.table
     return CompiledSpec(
         spec,
         tuple(rules),
         f"pg_temp.olist_stage_{table}",
         f"pg_temp.olist_valid_{table}",
+        tuple(read),
         "\n".join(joins),
     )
 
@@ -752,8 +786,10 @@ def _validate_sql(cs: CompiledSpec, embedded_newlines: bool) -> str:
         )
     else:
         line = "s.row_no + 1"
-    case = "\n".join(f"    when {r.condition} then {i}" for i, r in enumerate(cs.rules, start=1))
+    case = "\n".join(f"      when {r.condition} then {i}" for i, r in enumerate(cs.rules, start=1))
     raw = ", ".join(_col(f) for f in fields)
+    parsed = "".join(f", {_parsed_col(f)}" for f in fields if f.kind in NUMBER_SYNTAX)
+    read = "".join(f", {r}" for r in cs.read)
     # The casts are guarded by the rules: a value that breaks one is never cast.
     typed = ",\n  ".join(
         f"case when s.rule is null then {_typed(f)} end as {_typed_name(f)}" for f in fields
@@ -771,12 +807,16 @@ from (
   select s.row_no, s.line, s.rule,
   {typed}
   from (
-    select s.row_no, {line} as line, {raw},
+    select s.row_no, {line} as line, {raw}{parsed},
     case
 {case}
     end as rule
-    from {cs.stage} s
-    {cs.joins}
+    from (
+      select s.*{read}
+      from {cs.stage} s
+      {cs.joins}
+      offset 0
+    ) s
     offset 0
   ) s
 ) y

@@ -5,6 +5,7 @@ not only for the Django ORM.
 """
 
 import pytest
+from core.domain import OLIST_ID_PATTERN
 from core.models import TrackedModel
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
@@ -151,6 +152,40 @@ def test_order_rules_are_enforced_by_the_database(label, write):
     insert_order()
     insert_catalogue()
     assert rejected(write), label
+
+
+OLIST_IDS = [
+    HEX_A,
+    "0123456789abcdef" * 2,
+    "A" * 32,
+    "a" * 31,
+    "a" * 33,
+    "g" + "a" * 31,
+    " " + "a" * 31,
+    "a" * 31 + "\n",
+    "a" * 32 + "\n",
+    "\uff41" * 32,  # fullwidth "a"
+    "a" * 16 + "-" + "a" * 15,
+    "",
+]
+
+
+def test_every_olist_id_check_is_the_regular_expression():
+    """The tables' id checks stand for ``~ OLIST_ID_PATTERN``: the same answer for any text."""
+    checks = sql(
+        "select conname, pg_get_expr(conbin, conrelid) from pg_constraint"
+        " where contype = 'c' and conname like %s order by 1",
+        ["%_is_olist_id"],
+    )
+    assert len(checks) == 6
+    for name, expression in checks:
+        column = name.removesuffix("_is_olist_id").split("_", 1)[1]
+        rows = sql(
+            f"select {column}, {expression}, {column} ~ %s from unnest(%s::text[]) as v({column})",
+            [OLIST_ID_PATTERN, OLIST_IDS],
+        )
+        assert [(x, check) for x, check, _ in rows] == [(x, regex) for x, _, regex in rows], name
+        assert [x for x, check, _ in rows if check] == OLIST_IDS[:2], name
 
 
 def test_a_review_id_may_cover_two_orders_but_not_twice_the_same_order():
