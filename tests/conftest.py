@@ -36,12 +36,24 @@ SHOP_DATABASE = per_worker("pipeline_test_shop")
 
 
 # Under pytest-xdist (make test: -n 2 --dist loadfile) a module's tests stay on one worker, so a
-# module-scoped fixture is built once. The slowest modules go first: a worker that drew one late
-# would leave the other idle at the end. (loadgroup's xdist_group marks do not group on pytest 9:
-# xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
+# module-scoped fixture is built once. The slowest modules go first, longest first: a worker that
+# drew one late would leave the other idle at the end (in a `make test` of 2026-12-03 the star
+# schema's module ran alone for its last minutes). Their order is that of their worker-seconds in
+# that run (`make test PYTEST_ARGS="--durations=0"`). (loadgroup's xdist_group marks do not group
+# on pytest 9: xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
 SLOWEST_FIRST = (
     "tests/reliability/test_crash_recovery.py",
+    "tests/pipeline/lake/test_cleaning.py",
+    "tests/dags/test_olist_elt.py",
     "tests/api/test_fuzz.py",
+    "tests/pipeline/warehouse/test_marts_customers.py",
+    "tests/pipeline/warehouse/test_star_schema.py",
+    "tests/pipeline/warehouse/test_mart_sales_forecast.py",
+    "tests/pipeline/warehouse/test_marts_operations.py",
+    "tests/pipeline/warehouse/test_dbt_project.py",
+    "tests/pipeline/dashboards/test_site.py",
+    "tests/glue_jobs/test_spark_cluster.py",
+    "tests/glue_jobs/test_job.py",
 )
 
 
