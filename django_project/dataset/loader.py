@@ -16,8 +16,9 @@ How a run goes (``load_folder``):
    * one set-based statement gives every row the first rule it breaks (the rules the database
      enforces: 32-hex ids, 5-digit zip prefixes, UF codes, vocabularies, integer / money / float
      / timestamp syntax and ranges, lengths, references to parent rows), casts the good rows
-     (the casts are guarded by those checks, so a bad value can never abort the load) and
-     numbers repeated keys: the first good occurrence wins, later ones are "duplicate of line N";
+     (the casts are guarded by those checks, so a bad value can never abort the load; a
+     number's text is read once, for its rules and its cast) and numbers repeated keys: the
+     first good occurrence wins, later ones are "duplicate of line N";
    * the good rows are upserted with ``insert ... on conflict (key) do update ... where (...) is
      distinct from excluded`` so an unchanged row is not touched (its ``updated_at`` stays), and
      inserted / updated / unchanged are counted. A load of at least ``REBUILD_MIN_ROWS`` good
@@ -651,10 +652,10 @@ def _parsed(f: Field) -> str | None:
     """The number a numeric field holds, read once (NULL when its text is not one), or None
     for a field of another kind.
 
-    Its rules and its cast to the shop's column all use this value: reading a million
-    numbers once rather than once per use is most of what checking geolocation costs. A float
-    is read as the double precision it is stored as, so its range is that value's; an integer
-    or a decimal as a numeric (which takes any number of digits), then rounded or cast.
+    Its rules and its cast to the shop's column use this value: the text is read once, not
+    once for the range and again for the cast (geolocation has a million rows of two floats).
+    A float is read as the double precision it is stored as, so its range is that value's; an
+    integer or a decimal as a numeric (which takes any number of digits), then rounded or cast.
     """
     if f.kind not in NUMBER_SYNTAX:
         return None
@@ -665,8 +666,12 @@ def _parsed(f: Field) -> str | None:
     return f"case when {syntax} then {c}::numeric end"
 
 
+def _parsed_name(f: Field) -> str:
+    return _ident("n_" + f.name)
+
+
 def _parsed_col(f: Field) -> str:
-    return "s." + _ident("n_" + f.name)
+    return "s." + _parsed_name(f)
 
 
 def _not_timestamp_shape(c: str) -> str:
@@ -685,7 +690,8 @@ def _not_timestamp_shape(c: str) -> str:
 
 
 def _typed(f: Field) -> str:
-    """The cast of a (checked) text value to the shop column's type."""
+    """A (checked) value in the shop column's type: a number as read by ``_parsed``, the rest
+    cast from its text."""
     c = _col(f)
     if f.kind == "int":
         return f"{_parsed_col(f)}::{f.sql_type or 'integer'}"
@@ -726,11 +732,11 @@ def _compile(spec: TableSpec) -> CompiledSpec:
             joins.append(
                 f"left join {_ident(table)} {alias} on {alias}.{_ident(column)} = {_col(f)}"
             )
-            parent = _ident(f"parent_{len(joins)}")
-            read.append(f"{alias}.{_ident(column)} as {parent}")
-            parent = "s." + parent
+            name = _ident(f"parent_{len(joins)}")
+            read.append(f"{alias}.{_ident(column)} as {name}")
+            parent = "s." + name
         if (number := _parsed(f)) is not None:
-            read.append(f"{number} as {_ident('n_' + f.name)}")
+            read.append(f"{number} as {_parsed_name(f)}")
         rules.extend(_rules(f, parent))
     table = spec.file.table
     return CompiledSpec(
