@@ -6,26 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='product',
-            name='products_product_id_is_olist_id',
+            model_name="product",
+            name="products_product_id_is_olist_id",
         ),
         migrations.RemoveConstraint(
-            model_name='seller',
-            name='sellers_seller_id_is_olist_id',
+            model_name="seller",
+            name="sellers_seller_id_is_olist_id",
         ),
         migrations.AddConstraint(
-            model_name='product',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('product_id'), 32), ('product_id__regex', '^[0-9a-f]+$')), name='products_product_id_is_olist_id'),
+            model_name="product",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        django.db.models.functions.text.Length("product_id"), 32
+                    ),
+                    ("product_id__regex", "^[0-9a-f]+$"),
+                ),
+                name="products_product_id_is_olist_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seller',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('seller_id'), 32), ('seller_id__regex', '^[0-9a-f]+$')), name='sellers_seller_id_is_olist_id'),
+            model_name="seller",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        django.db.models.functions.text.Length("seller_id"), 32
+                    ),
+                    ("seller_id__regex", "^[0-9a-f]+$"),
+                ),
+                name="sellers_seller_id_is_olist_id",
+            ),
         ),
     ]

@@ -6,26 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0001_initial'),
+        ("customers", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='customer',
-            name='customers_customer_id_is_olist_id',
+            model_name="customer",
+            name="customers_customer_id_is_olist_id",
         ),
         migrations.RemoveConstraint(
-            model_name='customer',
-            name='customers_customer_unique_id_is_olist_id',
+            model_name="customer",
+            name="customers_customer_unique_id_is_olist_id",
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('customer_id'), 32), ('customer_id__regex', '^[0-9a-f]+$')), name='customers_customer_id_is_olist_id'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        django.db.models.functions.text.Length("customer_id"), 32
+                    ),
+                    ("customer_id__regex", "^[0-9a-f]+$"),
+                ),
+                name="customers_customer_id_is_olist_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('customer_unique_id'), 32), ('customer_unique_id__regex', '^[0-9a-f]+$')), name='customers_customer_unique_id_is_olist_id'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        django.db.models.functions.text.Length("customer_unique_id"), 32
+                    ),
+                    ("customer_unique_id__regex", "^[0-9a-f]+$"),
+                ),
+                name="customers_customer_unique_id_is_olist_id",
+            ),
         ),
     ]

@@ -6,27 +6,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_olist_id_checks_without_bounded_repetition'),
-        ('orders', '0001_initial'),
+        ("customers", "0002_olist_id_checks_without_bounded_repetition"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='order',
-            name='orders_order_id_is_olist_id',
+            model_name="order",
+            name="orders_order_id_is_olist_id",
         ),
         migrations.RemoveConstraint(
-            model_name='review',
-            name='reviews_review_id_is_olist_id',
+            model_name="review",
+            name="reviews_review_id_is_olist_id",
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('order_id'), 32), ('order_id__regex', '^[0-9a-f]+$')), name='orders_order_id_is_olist_id'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        django.db.models.functions.text.Length("order_id"), 32
+                    ),
+                    ("order_id__regex", "^[0-9a-f]+$"),
+                ),
+                name="orders_order_id_is_olist_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='review',
-            constraint=models.CheckConstraint(condition=models.Q(django.db.models.lookups.Exact(django.db.models.functions.text.Length('review_id'), 32), ('review_id__regex', '^[0-9a-f]+$')), name='reviews_review_id_is_olist_id'),
+            model_name="review",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    django.db.models.lookups.Exact(
+                        django.db.models.functions.text.Length("review_id"), 32
+                    ),
+                    ("review_id__regex", "^[0-9a-f]+$"),
+                ),
+                name="reviews_review_id_is_olist_id",
+            ),
         ),
     ]
