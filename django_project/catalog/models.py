@@ -1,6 +1,6 @@
 from core import constraints
 from core.domain import STATE_CODES
-from core.models import TrackedModel
+from core.models import TrackedModel, zip_prefix_field
 from django.db import models
 
 
@@ -20,12 +20,13 @@ class ProductCategory(TrackedModel):
 
 class Seller(TrackedModel):
     seller_id = models.CharField(primary_key=True, max_length=32)
-    seller_zip_code_prefix = models.CharField(max_length=5, db_index=True)
+    seller_zip_code_prefix = zip_prefix_field()
     seller_city = models.CharField(max_length=100)
     seller_state = models.CharField(max_length=2, choices=constraints.choices(STATE_CODES))
 
     class Meta:
         db_table = "sellers"
+        indexes = [models.Index(fields=["seller_zip_code_prefix"], name="sellers_zip_prefix")]
         constraints = [
             constraints.olist_id("seller_id", "sellers"),
             constraints.zip_prefix("seller_zip_code_prefix", "sellers"),

@@ -1,6 +1,6 @@
 from core import constraints
 from core.domain import STATE_CODES
-from core.models import TrackedModel
+from core.models import TrackedModel, zip_prefix_field
 from django.db import models
 from django.db.models import Q
 
@@ -12,7 +12,8 @@ class Geolocation(TrackedModel):
     Exact duplicates are refused by the unique constraint (the loader reports them).
     """
 
-    geolocation_zip_code_prefix = models.CharField(max_length=5, db_index=True)
+    # No index of its own: the unique constraint's index starts with it.
+    geolocation_zip_code_prefix = zip_prefix_field()
     geolocation_lat = models.FloatField()
     geolocation_lng = models.FloatField()
     geolocation_city = models.CharField(max_length=100)

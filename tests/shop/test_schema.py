@@ -5,7 +5,7 @@ not only for the Django ORM.
 """
 
 import pytest
-from core.domain import OLIST_ID_PATTERN
+from core.domain import OLIST_ID_PATTERN, ZIP_PREFIX_PATTERN
 from core.models import TrackedModel
 from django.apps import apps
 from django.db import IntegrityError, connection, transaction
@@ -168,24 +168,46 @@ OLIST_IDS = [
     "a" * 16 + "-" + "a" * 15,
     "",
 ]
+ZIP_PREFIXES = [
+    "01037",
+    "99999",
+    "0103",
+    "010370",
+    "0103a",
+    " 1037",
+    "01037\n",
+    "\uff10\uff11\uff10\uff13\uff17",  # fullwidth digits
+    "\u0661\u0662\u0663\u0664\u0665",  # Arabic-Indic digits
+    "-1037",
+    "",
+]
 
 
-def test_every_olist_id_check_is_the_regular_expression():
-    """The tables' id checks stand for ``~ OLIST_ID_PATTERN``: the same answer for any text."""
-    checks = sql(
-        "select conname, pg_get_expr(conbin, conrelid) from pg_constraint"
-        " where contype = 'c' and conname like %s order by 1",
-        ["%_is_olist_id"],
+@pytest.mark.parametrize(
+    ("suffix", "pattern", "values", "checks", "valid"),
+    [
+        ("_is_olist_id", OLIST_ID_PATTERN, OLIST_IDS, 6, 2),
+        ("_5_digits", ZIP_PREFIX_PATTERN, ZIP_PREFIXES, 3, 2),
+    ],
+    ids=["olist id", "zip prefix"],
+)
+def test_every_check_stands_for_its_regular_expression(suffix, pattern, values, checks, valid):
+    """The tables' id and zip prefix checks, written as a length and a character class, stand
+    for ``~ OLIST_ID_PATTERN`` and ``~ ZIP_PREFIX_PATTERN``: the same answer for any text."""
+    found = sql(
+        "select conname, conrelid::regclass::text, pg_get_expr(conbin, conrelid)"
+        " from pg_constraint where contype = 'c' and conname like %s order by 1",
+        ["%" + suffix],
     )
-    assert len(checks) == 6
-    for name, expression in checks:
-        column = name.removesuffix("_is_olist_id").split("_", 1)[1]
+    assert len(found) == checks
+    for name, table, expression in found:
+        column = name.removesuffix(suffix).removeprefix(table + "_")
         rows = sql(
             f"select {column}, {expression}, {column} ~ %s from unnest(%s::text[]) as v({column})",
-            [OLIST_ID_PATTERN, OLIST_IDS],
+            [pattern, values],
         )
         assert [(x, check) for x, check, _ in rows] == [(x, regex) for x, _, regex in rows], name
-        assert [x for x, check, _ in rows if check] == OLIST_IDS[:2], name
+        assert [x for x, check, _ in rows if check] == values[:valid], name
 
 
 def test_a_review_id_may_cover_two_orders_but_not_twice_the_same_order():
