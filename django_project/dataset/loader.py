@@ -9,10 +9,11 @@ How a run goes (``load_folder``):
    (``olist_format.ALL_FILES``), so a reference is checked against what the database already
    holds plus what this run has just loaded. Per file:
 
-   * the bytes are streamed (UTF-8 BOM stripped) into a temporary staging table of text columns
-     with ``COPY ... FROM STDIN (FORMAT csv)``: PostgreSQL's CSV parser deals with the irregular
-     quoting, CRLF, a missing final newline and multi-line quoted fields; empty fields (quoted or
-     not) become NULL;
+   * the bytes are streamed (UTF-8 BOM stripped) into a staging table of text columns with
+     ``COPY ... FROM STDIN (FORMAT csv)``. The table is unlogged, and created and dropped
+     inside the transaction, so nobody else ever sees it; unlike a temporary table's, its scans
+     run in parallel. PostgreSQL's CSV parser deals with the irregular quoting, CRLF, a missing
+     final newline and multi-line quoted fields; empty fields (quoted or not) become NULL;
    * one set-based statement gives every row the first rule it breaks (the rules the database
      enforces: 32-hex ids, 5-digit zip prefixes, UF codes, vocabularies, integer / money / float
      / timestamp syntax and ranges, lengths, references to parent rows), casts the good rows
@@ -63,7 +64,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -90,10 +91,15 @@ SESSION_SETTINGS = {
     # No JIT compilation: the estimated costs, guessed without statistics, passed its
     # thresholds (0.6 s of a 2 s statement went to compiling it).
     "jit": "off",
+    # Parallel scans of any table big enough (min_parallel_table_scan_size): the planner costs
+    # a regular expression or a cast like a comparison, so with the default costs it never
+    # shares out a validation that spends most of its time in them.
+    "parallel_setup_cost": "0",
+    "parallel_tuple_cost": "0",
 }
-# Memory for the temporary staging tables (8MB by default): they stay in memory instead of
-# going through the operating system's cache. A session can change it only before its first
-# temporary table; a session that had one keeps its own value.
+# Memory for the temporary tables of validated rows (8MB by default): they stay in memory
+# instead of going through the operating system's cache. A session can change it only before
+# its first temporary table; a session that had one keeps its own value.
 TEMP_BUFFERS = "256MB"
 # Row numbers of a staging table handed out at a time (see ``_stage_sql``).
 STAGE_NUMBERS_CACHE = 10_000
@@ -714,7 +720,7 @@ def _typed_name(f: Field | str) -> str:
 class CompiledSpec:
     spec: TableSpec
     rules: tuple[Rule, ...]
-    stage: str
+    stage: str  # an unlogged table; load_folder adds its session's number to the name
     valid: str
     read: tuple[str, ...]  # what the rules read besides the staged text (``_validate_sql``)
     joins: str
@@ -742,7 +748,7 @@ def _compile(spec: TableSpec) -> CompiledSpec:
     return CompiledSpec(
         spec,
         tuple(rules),
-        f"pg_temp.olist_stage_{table}",
+        f"olist_stage_{table}",
         f"pg_temp.olist_valid_{table}",
         tuple(read),
         "\n".join(joins),
@@ -760,9 +766,8 @@ def _stage_sql(cs: CompiledSpec) -> str:
     """
     cols = ", ".join(f"{_ident(f.name)} text" for f in cs.spec.fields)
     return (
-        f"create temp table {cs.stage}"
+        f"create unlogged table {cs.stage}"
         f" (row_no bigint generated always as identity (cache {STAGE_NUMBERS_CACHE}), {cols})"
-        " on commit drop"
     )
 
 
@@ -1001,7 +1006,7 @@ def _db_error(exc: Exception, context: str) -> LoadError:
     message = getattr(diag, "message_primary", None) or str(cause).strip().splitlines()[0]
     where = getattr(diag, "context", None)
     if where:
-        # "COPY pg_temp.olist_stage_x, line 7: ..." -> "line 7: ..." (the physical line)
+        # "COPY olist_stage_x, line 7: ..." -> "line 7: ..." (the physical line)
         where = re.sub(r"^COPY [^,]+, ", "", where.strip().splitlines()[0])
         if len(where) > 200:
             where = where[:200] + "..."
@@ -1092,11 +1097,16 @@ def load_folder(
                 # Check the foreign keys at the end of each statement, not at commit: an index
                 # cannot be built on a table with pending (deferred) trigger events.
                 cursor.execute("set constraints all immediate")
+                # The staging tables are named after this session, so that a load running
+                # meanwhile in another session never waits for (or deadlocks on) their names.
+                cursor.execute("select pg_backend_pid()")
+                session = cursor.fetchone()[0]
                 for spec in files:
                     table_started = time.perf_counter()
+                    compiled = COMPILED[spec.file_name]
                     table_report, rejects = _load_file(
                         cursor,
-                        COMPILED[spec.file_name],
+                        replace(compiled, stage=f"{compiled.stage}_{session}"),
                         data_dir / spec.file_name,
                         bar,
                         temp_rejects_file,

@@ -502,6 +502,7 @@ def test_unparsable_file_rolls_back_the_whole_run(olist_folder):
 
     assert counts() == {t: 0 for t in TABLES}
     assert not (folder / "rejects").exists()  # the rejects of the earlier files are gone too
+    assert sql("select count(*) from pg_class where relname like 'olist\\_%%'") == [(0,)]
 
 
 def test_empty_file_is_an_error(olist_folder):
