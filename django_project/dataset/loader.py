@@ -57,6 +57,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import itertools
 import logging
 import os
 import re
@@ -525,6 +526,10 @@ class Rule:
     condition: str  # SQL, true when the row breaks the rule (evaluated in order, first wins)
     label: str  # the reason without the offending value (for the summary)
     message: str  # SQL producing the full reason text
+    field: str  # the field it checks
+    # Whether the condition reads the field's staged text alone, not a number read from it or
+    # a parent row: then it is tested in the statement's innermost part (``_validate_sql``).
+    on_text: bool = True
 
 
 def _col(f: Field | str) -> str:
@@ -546,8 +551,8 @@ def _rules(f: Field, parent: str | None) -> list[Rule]:
     row's key (NULL when the row is missing)."""
     c, n = _col(f), f.name
 
-    def rule(condition: str, label: str, got: str | None = None) -> Rule:
-        return Rule(condition, label, _lit(label) + (f" || {got}" if got else ""))
+    def rule(condition: str, label: str, got: str | None = None, on_text: bool = True) -> Rule:
+        return Rule(condition, label, _lit(label) + (f" || {got}" if got else ""), n, on_text)
 
     rules: list[Rule] = []
     if f.required:
@@ -586,7 +591,12 @@ def _rules(f: Field, parent: str | None) -> list[Rule]:
         value = _parsed_col(f)
         what = {"int": "an integer", "money": "a decimal number", "float": "a number"}[f.kind]
         rules.append(
-            rule(f"{value} is null and {c} is not null", f"{n} must be {what}", _got_text(c))
+            rule(
+                f"{value} is null and {c} is not null",
+                f"{n} must be {what}",
+                _got_text(c),
+                on_text=False,
+            )
         )
         lo, hi = f.minimum, f.maximum
         storage_limit = hi in (INT2_MAX, INT4_MAX)  # the column type's, not the domain's
@@ -596,20 +606,36 @@ def _rules(f: Field, parent: str | None) -> list[Rule]:
                     f"{value} not between {_num(lo)} and {_num(hi)}",
                     f"{n} must be between {_num(lo)} and {_num(hi)}",
                     _got_raw(c),
+                    on_text=False,
                 )
             )
         else:
             if lo is not None:
                 rules.append(
-                    rule(f"{value} < {_num(lo)}", f"{n} must be >= {_num(lo)}", _got_raw(c))
+                    rule(
+                        f"{value} < {_num(lo)}",
+                        f"{n} must be >= {_num(lo)}",
+                        _got_raw(c),
+                        on_text=False,
+                    )
                 )
             if hi is not None:
                 rules.append(
-                    rule(f"{value} > {_num(hi)}", f"{n} must be <= {_num(hi)}", _got_raw(c))
+                    rule(
+                        f"{value} > {_num(hi)}",
+                        f"{n} must be <= {_num(hi)}",
+                        _got_raw(c),
+                        on_text=False,
+                    )
                 )
             if f.kind == "money":  # numeric(12, 2)
                 rules.append(
-                    rule(f"round({value}, 2) >= 1e10", f"{n} must be < 10000000000", _got_raw(c))
+                    rule(
+                        f"round({value}, 2) >= 1e10",
+                        f"{n} must be < 10000000000",
+                        _got_raw(c),
+                        on_text=False,
+                    )
                 )
     elif f.kind in ("timestamp", "date"):
         rules.append(
@@ -647,7 +673,9 @@ def _rules(f: Field, parent: str | None) -> list[Rule]:
             )
         )
     if f.references is not None:
-        rules.append(rule(f"{parent} is null", f"{n} not found in {f.references[0]}"))
+        rules.append(
+            rule(f"{parent} is null", f"{n} not found in {f.references[0]}", on_text=False)
+        )
     return rules
 
 
@@ -797,7 +825,23 @@ def _validate_sql(cs: CompiledSpec, embedded_newlines: bool) -> str:
         )
     else:
         line = "s.row_no + 1"
-    case = "\n".join(f"      when {r.condition} then {i}" for i, r in enumerate(cs.rules, start=1))
+    # A field's rules on its staged text are tested in the innermost part, whose scan parallel
+    # workers share: one case per field gives the number of the first it breaks (in order: a
+    # later one may rely on the earlier ones, as the range check's casts on the shape). Its
+    # other rules, on what that part reads (a number, a parent row), come after those and are
+    # tested next.
+    tested, case = "", []
+    for name, group in itertools.groupby(enumerate(cs.rules, start=1), lambda ir: ir[1].field):
+        rules = list(group)
+        on_text = [(i, r) for i, r in rules if r.on_text]
+        if on_text:
+            broken = _ident("broken_" + name)
+            whens = " ".join(f"when {r.condition} then {i}" for i, r in on_text)
+            tested += f",\n      case {whens} end as {broken}"
+            case.append(f"when s.{broken} is not null then s.{broken}")
+        case += [f"when {r.condition} then {i}" for i, r in rules[len(on_text) :]]
+        assert all(not r.on_text for _, r in rules[len(on_text) :]), name  # text rules first
+    case = "\n".join("      " + when for when in case)
     raw = ", ".join(_col(f) for f in fields)
     parsed = "".join(f", {_parsed_col(f)}" for f in fields if f.kind in NUMBER_SYNTAX)
     read = "".join(f", {r}" for r in cs.read)
@@ -823,7 +867,7 @@ from (
 {case}
     end as rule
     from (
-      select s.*{read}
+      select s.*{read}{tested}
       from {cs.stage} s
       {cs.joins}
       offset 0
