@@ -16,9 +16,9 @@ def zip_prefix_field() -> models.CharField:
 
     Digits sort alike in every collation, and PostgreSQL sorts text about twice as fast under
     "C": no locale rules, abbreviated keys. Building geolocation's unique index, which starts
-    with the prefix, over a million rows took 1.2 s against 2.0 s. Under "C" a
-    plain index serves ``LIKE 'prefix%'`` too, so the field is indexed with ``Meta.indexes``,
-    not ``db_index`` (which adds a ``varchar_pattern_ops`` copy of the index on PostgreSQL).
+    with the prefix, over a million rows took 1.2 s against 2.0 s. Under "C" a plain index
+    serves ``LIKE 'prefix%'`` too, so the field is indexed with ``Meta.indexes``, not
+    ``db_index`` (which adds a ``varchar_pattern_ops`` copy of the index on PostgreSQL).
     """
     return models.CharField(max_length=5, db_collation="C")
 

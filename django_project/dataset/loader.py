@@ -771,7 +771,10 @@ def _compile(spec: TableSpec) -> CompiledSpec:
             parent = "s." + name
         if (number := _parsed(f)) is not None:
             read.append(f"{number} as {_parsed_name(f)}")
-        rules.extend(_rules(f, parent))
+        field_rules = _rules(f, parent)
+        # A field's rules on its text come first (``_validate_sql`` tests them apart).
+        assert field_rules == sorted(field_rules, key=lambda r: not r.on_text), f.name
+        rules.extend(field_rules)
     table = spec.file.table
     return CompiledSpec(
         spec,
@@ -830,18 +833,17 @@ def _validate_sql(cs: CompiledSpec, embedded_newlines: bool) -> str:
     # later one may rely on the earlier ones, as the range check's casts on the shape). Its
     # other rules, on what that part reads (a number, a parent row), come after those and are
     # tested next.
-    tested, case = "", []
+    tested, whens = "", []
     for name, group in itertools.groupby(enumerate(cs.rules, start=1), lambda ir: ir[1].field):
         rules = list(group)
-        on_text = [(i, r) for i, r in rules if r.on_text]
+        on_text = [(i, r) for i, r in rules if r.on_text]  # the field's first ones (_compile)
         if on_text:
             broken = _ident("broken_" + name)
-            whens = " ".join(f"when {r.condition} then {i}" for i, r in on_text)
-            tested += f",\n      case {whens} end as {broken}"
-            case.append(f"when s.{broken} is not null then s.{broken}")
-        case += [f"when {r.condition} then {i}" for i, r in rules[len(on_text) :]]
-        assert all(not r.on_text for _, r in rules[len(on_text) :]), name  # text rules first
-    case = "\n".join("      " + when for when in case)
+            tests = " ".join(f"when {r.condition} then {i}" for i, r in on_text)
+            tested += f",\n      case {tests} end as {broken}"
+            whens.append(f"when s.{broken} is not null then s.{broken}")
+        whens += [f"when {r.condition} then {i}" for i, r in rules[len(on_text) :]]
+    case = "\n".join("      " + when for when in whens)
     raw = ", ".join(_col(f) for f in fields)
     parsed = "".join(f", {_parsed_col(f)}" for f in fields if f.kind in NUMBER_SYNTAX)
     read = "".join(f", {r}" for r in cs.read)
