@@ -3,6 +3,7 @@ its quiet-day commit, its arguments and what it ships."""
 
 from __future__ import annotations
 
+import threading
 import zipfile
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from support.raw_lake import (
     write_raw_partitions,
 )
 
+from olist_cleaning import job
 from olist_cleaning.arguments import JobArguments
 from olist_cleaning.job import PartitionCleaning, run
 from olist_cleaning.packaging import build_extra_py_files
@@ -146,6 +148,7 @@ def test_a_failure_mid_job_leaves_the_committed_partitions_in_place(spark, raw_l
     before = {t: raw_lake.manifest("processed", t, DAY) for t in ("orders", "payments")}
     payments_before = content(raw_lake, "processed", "payments")
     # The orders fail mid-job (an executor lost, say), after customers were committed again.
+    monkeypatch.setattr(job, "TABLES_AT_ONCE", 1)
     publish = PartitionCleaning.publish
 
     def failing_publish(self, table):
@@ -158,10 +161,50 @@ def test_a_failure_mid_job_leaves_the_committed_partitions_in_place(spark, raw_l
         run(spark, raw_lake, arguments("clean-2", tables))
 
     assert raw_lake.manifest("processed", "customers", DAY).run_id == "clean-2"
-    for table, manifest in before.items():
+    for table, manifest in before.items():  # the payments were not started
         assert raw_lake.manifest("processed", table, DAY) == manifest
     assert content(raw_lake, "processed", "payments") == payments_before
     assert raw_lake.manifest("processed", "deliveries", DAY) is None  # not asked for
+
+
+def test_tables_are_cleaned_at_once_and_a_failure_lets_the_running_ones_commit_whole(
+    spark, raw_lake, monkeypatch
+):
+    run(spark, raw_lake, arguments("clean-1"))
+    expected = {table: content(raw_lake, "processed", table) for table in ALL_TABLES}
+    monkeypatch.setattr(job, "TABLES_AT_ONCE", 2)
+    publish = PartitionCleaning.publish
+    running, overlapped = set(), threading.Event()
+    geolocation_started, orders_failed = threading.Event(), threading.Event()
+
+    def watched_publish(self, table):
+        running.add(table)
+        if len(running) > 1:
+            overlapped.set()
+        try:
+            if table == "orders":  # fails while the geolocation is being cleaned
+                geolocation_started.wait(timeout=60)
+                orders_failed.set()
+                raise RuntimeError("executor lost while writing orders")
+            if table == "geolocation":
+                geolocation_started.set()
+                orders_failed.wait(timeout=60)
+            return publish(self, table)
+        finally:
+            running.discard(table)
+
+    monkeypatch.setattr(PartitionCleaning, "publish", watched_publish)
+    with pytest.raises(RuntimeError, match="executor lost"):  # started in the registry's order
+        run(spark, raw_lake, arguments("clean-2", ["geolocation", "orders", "payments", "reviews"]))
+
+    assert overlapped.is_set()
+    # The geolocation, running when the orders failed, finished and committed; the tables after
+    # the orders were not started.
+    assert raw_lake.manifest("processed", "geolocation", DAY).run_id == "clean-2"
+    for table in ("orders", "payments", "reviews"):
+        assert raw_lake.manifest("processed", table, DAY).run_id == "clean-1", table
+    # The same rows as cleaned one table at a time.
+    assert content(raw_lake, "processed", "geolocation") == expected["geolocation"]
 
 
 def test_a_raw_file_gone_from_under_its_manifest_refuses_the_run_before_any_write(spark, raw_lake):
