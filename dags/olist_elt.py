@@ -17,8 +17,8 @@ Every day at 03:00 UTC, for the previous day's data interval:
    builds the Data Docs (menu *Docs -> Data Docs*). A failing suite stops the run here.
 
 **warehouse**
-4. **load** copies the day's processed partitions into `staging.lake_<table>` (replacing that
-   day, so a rerun loads it once).
+4. **load** copies the day's processed partitions into `staging.lake_<table>`, two tables at
+   a time (replacing that day, so a rerun loads it once).
 5. **transform** runs `dbt build` on the dbt project's (`sql/`) staging and core models, with
    their tests, for the run's `ingest_date` (a dbt variable): `models/staging/` merges the day
    into `staging.stg_<table>`, the shop's current state (newer rows win, deletes apply), then

@@ -5,6 +5,8 @@ summaries."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from olist_pipeline.lake.partitions import Accounting, ProcessedDetails
+from olist_pipeline.orchestration import connections
 from olist_pipeline.orchestration.report import (
     TableSummary,
     format_summary,
@@ -22,10 +25,11 @@ from olist_pipeline.orchestration.report import (
     warehouse_summary,
 )
 from olist_pipeline.orchestration.run_facts import RunFacts, ingest_date_of
-from olist_pipeline.orchestration.tasks import extract, has_new_data, marts, transform
+from olist_pipeline.orchestration.tasks import extract, has_new_data, load, marts, transform
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.tables import TABLES
 from olist_pipeline.warehouse.postgres import PostgresWarehouse
+from olist_pipeline.warehouse.protocol import LoadResult
 
 SAO_PAULO = timezone(timedelta(hours=-3))
 EMPTY = pa.schema([("id", pa.int64())])
@@ -162,6 +166,57 @@ def test_an_unreachable_shop_fails_the_extract_naming_its_connection(monkeypatch
     message = str(failure.value)
     assert "connection 'olist_shop'" in message and str(port) in message, message
     assert all(lake.partitions("raw", table.name) == [] for table in TABLES)
+
+
+class RecordingWarehouse:
+    """Loads that take a moment and record how many ran at once; ``failing`` raises."""
+
+    def __init__(self, failing: str | None = None):
+        self.failing, self.running, self.most_at_once = failing, 0, 0
+        self.loaded: list[str] = []
+        self._lock = threading.Lock()
+
+    def create_schemas(self) -> None:
+        pass
+
+    def load_partition(self, lake, table: str, ingest_date: str) -> LoadResult:
+        with self._lock:
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+        try:
+            time.sleep(0.05)
+            if table == self.failing:
+                raise RuntimeError(f"{table}: the connection was lost")
+            self.loaded.append(table)
+            return LoadResult(table, ingest_date, len(table))
+        finally:
+            with self._lock:
+                self.running -= 1
+
+
+def test_the_load_loads_two_tables_at_once_and_reports_them_in_the_registry_s_order(
+    monkeypatch, lake
+):
+    warehouse = RecordingWarehouse()
+    monkeypatch.setattr(connections, "warehouse", lambda settings: warehouse)
+
+    loaded = load(_settings_for(monkeypatch, lake), facts_of("2018-10-01", rows_extracted=9))
+
+    assert list(loaded.items()) == [(table.name, len(table.name)) for table in TABLES]
+    assert warehouse.most_at_once == 2
+
+
+def test_a_failed_table_fails_the_load_and_stops_the_tables_not_yet_started(monkeypatch, lake):
+    warehouse = RecordingWarehouse(failing="orders")
+    monkeypatch.setattr(connections, "warehouse", lambda settings: warehouse)
+
+    with pytest.raises(RuntimeError, match="orders: the connection was lost"):
+        load(_settings_for(monkeypatch, lake), facts_of("2018-10-01", rows_extracted=9))
+    names = [table.name for table in TABLES]
+    started_before = names[: names.index("orders")]
+    assert set(started_before) <= set(warehouse.loaded)  # finished, each in its transaction
+    assert "orders" not in warehouse.loaded
+    assert len(warehouse.loaded) < len(names) - 1  # the rest were never started
 
 
 @pytest.mark.integration
