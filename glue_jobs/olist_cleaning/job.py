@@ -75,8 +75,8 @@ ALSO_READS = {
 }
 # Tables cleaned at once. Most of a small table's time is Spark's latency per query (planning,
 # scheduling, committing files), during which the cores idle, and a big table's first stage
-# reads one file on one core: a few tables at once keep both busy. SCALE=1 on two cores, on a
-# warm Spark Connect server: 14.7 -> 13.5 s (SCALE=0.01: 6.6 -> 4.0 s); see docs/benchmarks.md.
+# reads one file on one core: a few tables at once keep both cores of a small machine busy
+# (docs/benchmarks.md, the eighth round, has the figures).
 TABLES_AT_ONCE = 4
 # The tables whose classified rows another table's cleaning reads: cached once classified.
 READ_BY_OTHERS = frozenset(parent for parents in ALSO_READS.values() for parent in parents)

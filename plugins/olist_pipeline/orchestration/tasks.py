@@ -24,9 +24,9 @@ log = logging.getLogger(__name__)
 NO_NEW_DATA = "no new data: the extract found no change in the shop during the interval"
 # Tables loaded into the warehouse at once, each in its own transaction on its own connection.
 # A load is the database's work (a binary COPY and a vacuum on PostgreSQL, a COPY from S3 on
-# Redshift), one core per connection: two keep this machine's two cores busy (SCALE=1: 4.6 ->
-# 2.9 s; docs/benchmarks.md). Every table's load replaces its day, so a rerun after a failure
-# loads each table once, whichever had committed.
+# Redshift), one core per connection: two keep a two-core machine busy (docs/benchmarks.md,
+# the eighth round). Every table's load replaces its day, so a rerun after a failure loads each
+# table once, whichever had committed.
 LOAD_CONNECTIONS = 2
 
 
