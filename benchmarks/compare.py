@@ -64,7 +64,10 @@ def baseline_checkout(revision: str) -> Path:
             stdout=sys.stderr,
         )
     _progress(f"installing the baseline's .venv from its uv.lock ({folder})")
-    subprocess.run(["make", "--no-print-directory", "install"], cwd=folder, check=True)
+    # Its output goes to stderr with the progress: stdout carries the JSON alone.
+    subprocess.run(
+        ["make", "--no-print-directory", "install"], cwd=folder, check=True, stdout=sys.stderr
+    )
     return folder
 
 
