@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:  # imported where a schema is built: the DAG file imports this registry
+    import pyarrow as pa
 
 MONEY = "decimal(12,2)"
 
@@ -45,12 +47,16 @@ class Table:
         return [column.name for column in self.columns]
 
     def arrow_schema(self) -> pa.Schema:
+        import pyarrow as pa
+
         return pa.schema(
             [pa.field(c.name, arrow_type(c.type), nullable=c.nullable) for c in self.columns]
         )
 
 
 def arrow_type(type_name: str) -> pa.DataType:
+    import pyarrow as pa
+
     if match := re.fullmatch(r"decimal\((\d+),(\d+)\)", type_name):
         return pa.decimal128(int(match[1]), int(match[2]))
     return {

@@ -25,6 +25,7 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 print(json.dumps({
     "import_errors": bag.import_errors,
+    "packages": sorted({name.split(".")[0] for name in sys.modules}),
     "dags": {
         dag_id: {
             "tags": sorted(dag.tags),
@@ -81,6 +82,24 @@ def test_every_dag_file_imports_without_error_or_database(parsed):
     assert parsed["import_errors"] == {}
     dag_files = {path.stem for path in DAGS_FOLDER.glob("*.py")}
     assert set(parsed["dags"]) == dag_files, "one DAG per file, named after it"
+
+
+# What the tasks import when they run, never the DAG file: the DAG processor parses it every
+# few seconds (Airflow's guidance: no heavy imports at the top level of a DAG file).
+TASK_RUNTIME_PACKAGES = {
+    "adbc_driver_postgresql",
+    "boto3",
+    "dbt",
+    "great_expectations",
+    "pandas",
+    "psycopg",
+    "pyarrow",
+    "pyspark",
+}
+
+
+def test_parsing_the_dags_imports_none_of_the_tasks_libraries(parsed):
+    assert TASK_RUNTIME_PACKAGES & set(parsed["packages"]) == set()
 
 
 def test_dags_are_documented_tagged_owned_and_retried(parsed):

@@ -19,9 +19,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from olist_pipeline.lake.partitions import Lake
+if TYPE_CHECKING:  # the DAG file imports this module: no pyarrow at parse time
+    from olist_pipeline.lake.partitions import Lake
 
 SCHEMAS = ("staging", "core", "marts", "audit")
 LOAD_TABLE_PREFIX = "lake_"
