@@ -23,12 +23,14 @@
   of history before the cutoff the method predicts nothing (null prediction figures).
 
   Incremental: each run deletes the row of its as-of date and inserts it again (delete+insert
-  on as_of_date).
+  on as_of_date). A change of columns fails the run (on_schema_change), as the model's contract
+  (_marts.yml) requires of an incremental model: a full refresh rebuilds the table.
 -#}
 {{ config(
     materialized="incremental",
     incremental_strategy="delete+insert",
     unique_key="as_of_date",
+    on_schema_change="fail",
     sort=["as_of_date"],
 ) }}
 {%- set columns = {

@@ -28,7 +28,7 @@
   ten segments it names. A one-order
   customer's FM is at most 3, so the top cells need a repeat purchase. Every one of the 25
   (R, FM) cells has exactly one segment (a gap would leave a null segment, which the column's
-  not_null test fails):
+  not_null constraint refuses: the build fails):
 
       FM \ R |  1            2            3               4                   5
       -------+-------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ final as (
         || cast(f_score as varchar(1))
         || cast(m_score as varchar(1)) as rfm_score,
         -- the map in the header, one cell range per line; no else, so a gap is a null segment
-        -- (which the not_null test fails)
+        -- (which the column's not_null constraint refuses)
         case
             when r_score in (4, 5) and fm_score in (4, 5) then 'Champions'
             when r_score = 3 and fm_score in (4, 5) then 'Loyal'

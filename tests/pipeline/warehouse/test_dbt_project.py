@@ -13,10 +13,12 @@ the files under ``sql/models/``, so a model added later is covered without touch
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
 
+import psycopg
 import pytest
 import sqlfluff
 import sqlglot
@@ -204,6 +206,77 @@ def test_every_model_and_column_is_documented(compiled):
             assert column["description"].strip(), f"{node['name']}.{column['name']}"
     for source in manifest["sources"].values():
         assert source["description"].strip() and source["columns"], source["name"]
+
+
+# A compiled model's last select: `cast(final.<column> as <type>) as <column>`, one per column.
+CAST = re.compile(r"cast\(final\.(\w+) as (.+?)\) as (\w+)")
+
+
+def _contract(node: dict) -> list[tuple[str, str, bool]]:
+    """(column, data_type, not null) in the order ``_marts.yml`` declares them."""
+    return [
+        (
+            column["name"],
+            column["data_type"],
+            any(constraint["type"] == "not_null" for constraint in column["constraints"]),
+        )
+        for column in node["columns"].values()
+    ]
+
+
+def test_every_mart_has_a_contract_and_casts_to_its_types(compiled):
+    """The marts are what Metabase and the dashboards read: each enforces a contract (every
+    column's type, not_null constraints), and its SQL casts every column to exactly the
+    contract's type (its ``columns`` mapping), so the unit tests, which run the SQL alone, see
+    the values as the table stores them. A type changed in one place only fails here."""
+    for target in TARGETS:
+        for layer, name in MODELS:
+            if layer != "marts":
+                continue
+            node = _node(compiled, target, name)
+            assert node["contract"]["enforced"], name
+            declared = [(column, data_type) for column, data_type, _ in _contract(node)]
+            casts = CAST.findall(compiled[target, False]["models"][name])
+            assert [(column, data_type) for column, data_type, _ in casts] == declared, name
+            assert all(column == alias for column, _, alias in casts), name
+            assert any(not_null for *_, not_null in _contract(node)), name
+            # not null is a constraint (the database checks it as it writes), never also a test
+            tests = compiled[target, False]["manifest"]["nodes"].values()
+            assert not [
+                t["name"]
+                for t in tests
+                if t["resource_type"] == "test"
+                and t.get("attached_node") == node["unique_id"]
+                and t["test_metadata"]["name"] == "not_null"
+            ], name
+
+
+@pytest.mark.integration
+def test_the_marts_tables_have_their_contracts_types_and_not_null_columns(warehouse_builder):
+    """Built on PostgreSQL, every mart's table has the contract's columns in order, each of the
+    declared type and NOT NULL exactly where the contract says (compared with a table PostgreSQL
+    creates from the contract's own words, so `varchar(32)` and `character varying(32)` agree)."""
+    warehouse_builder.run(INGEST_DATE, layers=LAYERS)
+    manifest = json.loads((warehouse_builder.project.target_dir / "manifest.json").read_text())
+    marts = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
+    marts = [n for n in marts if n["schema"] == "marts"]
+    assert len(marts) == len(model_names(SQL_DIR, "marts"))
+    columns_sql = (
+        "select attname, format_type(atttypid, atttypmod), attnotnull from pg_attribute"
+        " where attrelid = %s::regclass and attnum > 0 and not attisdropped order by attnum"
+    )
+    with psycopg.connect(warehouse_builder.warehouse.url) as conn:
+        for node in marts:
+            declared = ", ".join(
+                f"{column} {data_type}{' not null' if not_null else ''}"
+                for column, data_type, not_null in _contract(node)
+            )
+            conn.execute(f"create temp table contract ({declared})")
+            expected = conn.execute(columns_sql, ("contract",)).fetchall()
+            built = conn.execute(columns_sql, (f"marts.{node['name']}",)).fetchall()
+            conn.execute("drop table contract")
+            assert built == expected, node["name"]
+            assert any(not_null for *_, not_null in built), node["name"]
 
 
 def test_profile_env_follows_the_warehouse_url():
