@@ -85,7 +85,9 @@ def test_every_dag_file_imports_without_error_or_database(parsed):
 
 
 # What the tasks import when they run, never the DAG file: the DAG processor parses it every
-# few seconds (Airflow's guidance: no heavy imports at the top level of a DAG file).
+# few seconds (Airflow's guidance: no heavy imports at the top level of a DAG file). With
+# CLEAN_RUNNER=glue the DAG instantiates the Amazon provider's GlueJobOperator, whose module
+# imports boto3 itself.
 TASK_RUNTIME_PACKAGES = {
     "adbc_driver_postgresql",
     "boto3",
