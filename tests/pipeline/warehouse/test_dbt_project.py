@@ -1,5 +1,6 @@
 """The dbt project (sql/): every model compiles for both targets and parses as their SQL; the
-configuration picks each adapter's strategy and Redshift's keys; failures are named.
+configuration picks each adapter's strategy and Redshift's keys; the marts' contracts match
+their SQL and their built tables; failures are named.
 
 No Redshift runs in the tests, so a Redshift-only branch of a model (convert_timezone,
 json_extract_path_text, dateadd, ...) would otherwise first meet a parser in production. Each
