@@ -236,8 +236,11 @@ def _validate(
             problem = "no such table in the warehouse"
             return TableResult(relation, False, 0, 0, 0, 0.0, problem=problem), []
         definition = _validation_definition(context, source, suite)
+        # Counts only: a failing expectation's samples are fetched afterwards, unrecorded
+        # (``_unexpected_values``). SUMMARY computed more metrics for the same page (9% of the
+        # checks at SCALE=1).
         validation = definition.run(
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 0},
+            result_format={"result_format": "BASIC", "partial_unexpected_count": 0},
             run_id=run_identifier,
         )
     except Exception as error:  # the table is missing, the database unreachable, ...
