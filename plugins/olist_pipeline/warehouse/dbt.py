@@ -36,6 +36,12 @@ ARTEFACTS = ("manifest.json", "run_results.json")
 # SQL runs, rather than dbt's --vars: a new value of a variable makes dbt parse the whole project
 # again, and the day changes every run.
 INGEST_DATE_VARIABLE = "DBT_INGEST_DATE"
+# dbt's sessions on the local warehouse (PostgreSQL): no JIT. PostgreSQL compiles a query whose
+# estimated cost passes its thresholds, and the star schema's models pass them: dim_customer
+# spent 0.5-0.7 s of 1.4-2.0 s compiling at SCALE=1, on the transform's critical path. The
+# default memory stays (64 MB of work_mem built staging and core no faster). The loads' own
+# settings are in postgres.py; docs/warehouse.md lists both.
+LOCAL_SESSION_OPTIONS = "-c jit=off"
 # dbt's page asks for three addresses that do not exist before its scripts run (a favicon left
 # as a build-time placeholder, and Angular templates in plain src / xlink:href attributes): a
 # browser logs each as an error, and from disk as an unsafe file access. Angular's ng-src and
@@ -70,7 +76,10 @@ class NodeRun:
 def profile_env(warehouse) -> dict[str, str]:
     """The environment ``profiles.yml`` reads for ``warehouse``: its ``local`` target from a
     PostgreSQL warehouse's URL, or the ``redshift`` target (whose host, database and user come
-    from the ``DBT_REDSHIFT_*`` variables of the deployment)."""
+    from the ``DBT_REDSHIFT_*`` variables of the deployment).
+
+    For PostgreSQL also libpq's ``PGOPTIONS``: ``LOCAL_SESSION_OPTIONS`` first, then whatever
+    the environment already sets (a later ``-c`` wins, so a user's own setting stands)."""
     if warehouse.dialect == "redshift":
         return {"DBT_TARGET": "redshift"}
     from psycopg.conninfo import conninfo_to_dict
@@ -83,6 +92,7 @@ def profile_env(warehouse) -> dict[str, str]:
         "DBT_PG_USER": str(params.get("user") or "postgres"),
         "DBT_PG_PASSWORD": str(params.get("password") or ""),
         "DBT_PG_DATABASE": str(params.get("dbname") or "postgres"),
+        "PGOPTIONS": f"{LOCAL_SESSION_OPTIONS} {os.environ.get('PGOPTIONS', '')}".strip(),
     }
 
 

@@ -280,7 +280,9 @@ def test_the_marts_tables_have_their_contracts_types_and_not_null_columns(wareho
             assert any(not_null for *_, not_null in built), node["name"]
 
 
-def test_profile_env_follows_the_warehouse_url():
+def test_profile_env_follows_the_warehouse_url(monkeypatch):
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+
     class Local:
         dialect = "postgres"
         url = "postgresql://olist:s%40cret@db.internal:5433/warehouse"
@@ -292,12 +294,42 @@ def test_profile_env_follows_the_warehouse_url():
         "DBT_PG_USER": "olist",
         "DBT_PG_PASSWORD": "s@cret",
         "DBT_PG_DATABASE": "warehouse",
+        "PGOPTIONS": "-c jit=off",
     }
+    # a user's own session settings are kept, after ours, so theirs win
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=60s -c jit=on")
+    assert profile_env(Local())["PGOPTIONS"] == "-c jit=off -c statement_timeout=60s -c jit=on"
 
     class Redshift:
         dialect = "redshift"
 
     assert profile_env(Redshift()) == {"DBT_TARGET": "redshift"}
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "dbt-command"])
+def test_dbt_sessions_on_the_local_warehouse_run_without_jit(
+    tmp_path, warehouse_url, in_process, monkeypatch
+):
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    project_dir = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
+    (project_dir / "models" / "marts" / "mart_session.sql").write_text(
+        "select current_setting('jit') as jit\n"
+    )
+    warehouse = PostgresWarehouse(warehouse_url)
+    warehouse.create_schemas()
+    executable = None if in_process else str(Path(sys.executable).with_name("dbt"))
+    project = DbtProject(
+        project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work", executable=executable
+    )
+    project.build(["mart_session"], ingest_date="2018-10-01")
+    # PostgreSQL's default is on: a session without the profile's options would show it
+    import psycopg
+
+    with psycopg.connect(warehouse_url) as conn:
+        assert conn.execute("select current_setting('jit')").fetchone() == ("on",)
+    assert warehouse.query("select jit from marts.mart_session") == [("off",)]
 
 
 def test_no_credential_is_written_in_the_profile():
