@@ -324,11 +324,8 @@ def test_dbt_sessions_on_the_local_warehouse_run_without_jit(
         project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work", executable=executable
     )
     project.build(["mart_session"], ingest_date="2018-10-01")
-    # PostgreSQL's default is on: a session without the profile's options would show it
-    import psycopg
-
-    with psycopg.connect(warehouse_url) as conn:
-        assert conn.execute("select current_setting('jit')").fetchone() == ("on",)
+    # PostgreSQL's default is on: a session without the profile's options shows it
+    assert warehouse.query("select current_setting('jit')") == [("on",)]
     assert warehouse.query("select jit from marts.mart_session") == [("off",)]
 
 
