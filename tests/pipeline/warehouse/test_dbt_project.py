@@ -306,22 +306,30 @@ def test_profile_env_follows_the_warehouse_url(monkeypatch):
     assert profile_env(Redshift()) == {"DBT_TARGET": "redshift"}
 
 
+def _project_with_mart(tmp_path, warehouse_url, in_process, name, sql):
+    """A copy of the dbt project with one more mart, ``name`` = ``sql``, on the test warehouse
+    (its schemas created), run in this process or, like ``DBT_EXECUTABLE``, as a ``dbt``
+    command (another virtualenv's, here this one's)."""
+    project_dir = tmp_path / "sql"
+    shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
+    (project_dir / "models" / "marts" / f"{name}.sql").write_text(f"{sql}\n")
+    warehouse = PostgresWarehouse(warehouse_url)
+    warehouse.create_schemas()
+    executable = None if in_process else str(Path(sys.executable).with_name("dbt"))
+    project = DbtProject(
+        project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work", executable=executable
+    )
+    return warehouse, project
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "dbt-command"])
 def test_dbt_sessions_on_the_local_warehouse_run_without_jit(
     tmp_path, warehouse_url, in_process, monkeypatch
 ):
     monkeypatch.delenv("PGOPTIONS", raising=False)
-    project_dir = tmp_path / "sql"
-    shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
-    (project_dir / "models" / "marts" / "mart_session.sql").write_text(
-        "select current_setting('jit') as jit\n"
-    )
-    warehouse = PostgresWarehouse(warehouse_url)
-    warehouse.create_schemas()
-    executable = None if in_process else str(Path(sys.executable).with_name("dbt"))
-    project = DbtProject(
-        project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work", executable=executable
+    warehouse, project = _project_with_mart(
+        tmp_path, warehouse_url, in_process, "mart_session", "select current_setting('jit') as jit"
     )
     project.build(["mart_session"], ingest_date="2018-10-01")
     # PostgreSQL's default is on: a session without the profile's options shows it
@@ -339,15 +347,8 @@ def test_no_credential_is_written_in_the_profile():
 @pytest.mark.integration
 @pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "dbt-command"])
 def test_a_failing_model_is_named_and_leaves_no_table(tmp_path, warehouse_url, in_process):
-    project_dir = tmp_path / "sql"
-    shutil.copytree(SQL_DIR, project_dir, ignore=shutil.ignore_patterns("target", "logs"))
-    (project_dir / "models" / "marts" / "mart_broken.sql").write_text("select 1 / 0 as ratio\n")
-    warehouse = PostgresWarehouse(warehouse_url)
-    warehouse.create_schemas()
-    # DBT_EXECUTABLE: dbt as a command (another virtualenv's, here this one's)
-    executable = None if in_process else str(Path(sys.executable).with_name("dbt"))
-    project = DbtProject(
-        project_dir, env=profile_env(warehouse), work_dir=tmp_path / "work", executable=executable
+    warehouse, project = _project_with_mart(
+        tmp_path, warehouse_url, in_process, "mart_broken", "select 1 / 0 as ratio"
     )
     with pytest.raises(DbtFailed, match=r"(?s)model mart_broken: error: .*division by zero"):
         project.build(["mart_broken"], ingest_date="2018-10-01", artefacts_dir=tmp_path / "run")
