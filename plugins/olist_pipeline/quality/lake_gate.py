@@ -224,13 +224,21 @@ def _validate(
 
     ``BASIC`` results hold what the report and the Data Docs pages show (the unexpected count,
     percentage and sample values); ``SUMMARY`` would add per-value counts and the samples' row
-    indexes, more metrics for every column expectation (a tenth of the gate at SCALE=1)."""
-    validation = _validation_definition(context, table, suite).run(
-        batch_parameters={"dataframe": partition.frame},
-        expectation_parameters=partition.parameters,
-        result_format={"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE},
-        run_id=run_identifier,
-    )
+    indexes, more metrics for every column expectation (a tenth of the gate at SCALE=1).
+
+    The run sees pandas' Arrow-backed string inference (``future.infer_string``, pandas 3's
+    default): GX's regex expectations cast the column with ``astype(str)`` before matching, which
+    otherwise turns every Arrow string into a Python object and matches it with ``re`` one value at
+    a time; with it the cast keeps the Arrow column and the match runs in Arrow's RE2, vectorised.
+    RE2's ``$`` is the end of the text, where ``re``'s also matches before a final newline, so an id
+    with a trailing newline now fails its pattern, as it should."""
+    with pd.option_context("future.infer_string", True):
+        validation = _validation_definition(context, table, suite).run(
+            batch_parameters={"dataframe": partition.frame},
+            expectation_parameters=partition.parameters,
+            result_format={"result_format": "BASIC", "partial_unexpected_count": SAMPLE_SIZE},
+            run_id=run_identifier,
+        )
     columns = set(partition.frame.columns)
     failures = tuple(
         _failure(table, item, columns, partition.accounting)

@@ -489,6 +489,22 @@ def test_bad_state_fails(lake, tmp_path):
     assert "'XX'" in report
 
 
+def test_ids_and_cities_off_their_patterns_fail(lake, tmp_path):
+    rows = good_rows()["customers"]
+    # a whole value must match: an id with a trailing newline is not a 32-hex id
+    rows["customer_id"] = [CUSTOMER_A.upper(), CUSTOMER_B + "\n"]
+    rows["customer_city"] = ["Rio de Janeiro", "rio de janeiro "]
+
+    report = failing_report(lake, tmp_path, **_only(lake, customers=rows))
+
+    assert "customers: expect_column_values_to_match_regex on customer_id: 2 unexpected" in report
+    assert (
+        "customers: expect_column_values_to_not_match_regex on customer_city: 2 unexpected"
+        in report
+    )
+    assert CUSTOMER_A.upper() in report
+
+
 def test_out_of_range_score_fails(lake, tmp_path):
     write_good(lake)
     rows = good_rows()["reviews"]
