@@ -6,6 +6,7 @@ changes one thing in an otherwise good partition and checks that the gate names 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -398,6 +399,27 @@ def test_good_data_passes_every_suite_and_builds_data_docs(lake, tmp_path):
     assert "order_items" in index.read_text()
     pages = list((tmp_path / "docs" / "validations" / "order_items").rglob("*.html"))
     assert len(pages) == 1
+
+
+def test_the_gate_logs_its_report_without_gx_s_info_chatter(lake, tmp_path, caplog):
+    write_good(lake)
+    caplog.set_level(logging.INFO)
+
+    gate(lake, tmp_path)
+
+    gx_info = [r for r in caplog.records if r.name.split(".")[0] == "great_expectations"]
+    assert gx_info == [], gx_info[:3]
+
+
+def test_a_level_the_deployment_set_on_gx_s_logger_is_kept():
+    gx_logger = logging.getLogger("great_expectations")
+    before = gx_logger.level
+    gx_logger.setLevel(logging.INFO)  # as Airflow's [logging] namespace_levels would
+    try:
+        import_gx()
+        assert gx_logger.level == logging.INFO
+    finally:
+        gx_logger.setLevel(before)
 
 
 def test_validation_history_accumulates_in_data_docs(lake, tmp_path):
