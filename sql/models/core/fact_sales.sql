@@ -8,7 +8,8 @@
   lacks the value. Incremental: the orders this run's partitions touch (an order, any of its
   items, payments, reviews or delivery dates, a delete, or a customer whose history changed)
   are deleted and built again from staging, so a late update or a delete in the shop reaches
-  the fact, and a rerun gives the same rows.
+  the fact, and a rerun gives the same rows. A full refresh builds every order, so it reads
+  staging without the touched orders' joins (they took a fifth of its time at SCALE=1).
 -#}
 {{ config(
     incremental_strategy="append",
@@ -44,25 +45,26 @@
 
 with
 
+{% if is_incremental() -%}
 touched as (
-    {%- if is_incremental() %}
     {{ touched_orders() }}
-    {%- else %}
-    select order_id from {{ ref("stg_orders") }}
-    {%- endif %}
 ),
 
-
+{% endif -%}
 touched_items as (
     select items.*
     from {{ ref("stg_order_items") }} as items
+    {% if is_incremental() %}
     inner join touched on items.order_id = touched.order_id
+    {% endif %}
 ),
 
 orders as (
     select orders.*
     from {{ ref("stg_orders") }} as orders
+    {% if is_incremental() %}
     inner join touched on orders.order_id = touched.order_id
+    {% endif %}
 ),
 
 latest_reviews as (
@@ -78,7 +80,9 @@ latest_reviews as (
                 reviews.review_id
         ) as review_rank
     from {{ ref("stg_reviews") }} as reviews
+    {% if is_incremental() %}
     inner join touched on reviews.order_id = touched.order_id
+    {% endif %}
 ),
 
 order_lines as (
