@@ -85,13 +85,9 @@ def _environment(home: Path) -> dict[str, str]:
 
 
 def start_command(url: str, *, master: str) -> list[str]:
-    """The server's ``start-connect-server.sh`` command: the cleaning's local settings and JVM
-    options, bound to the URL's address only.
-
-    The JVM stops at its C1 compiler (``LOCAL_JAVA_OPTIONS``), as a local session's does: on a
-    small machine C2's compiler threads took the cores from the first runs' queries, and the
-    runs after them were no faster with C2 (docs/benchmarks.md, thirteenth round)."""
-    from olist_cleaning.session import LOCAL_JAVA_OPTIONS, local_settings
+    """The server's ``start-connect-server.sh`` command: the cleaning's local settings, bound
+    to the URL's address only."""
+    from olist_cleaning.session import local_settings
 
     host, port = address(url)
     settings = {
@@ -105,8 +101,6 @@ def start_command(url: str, *, master: str) -> list[str]:
         master,
         "--driver-memory",
         DRIVER_MEMORY,
-        "--driver-java-options",
-        LOCAL_JAVA_OPTIONS,
     ]
     for name, value in settings.items():
         command += ["--conf", f"{name}={value}"]

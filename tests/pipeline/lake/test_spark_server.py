@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from olist_cleaning.session import LOCAL_JAVA_OPTIONS
 from olist_pipeline.lake import spark_server
 
 
@@ -55,10 +54,6 @@ def test_the_server_binds_the_url_s_address_with_the_cleaning_s_settings():
     assert "spark.connect.grpc.binding.port=15123" in command
     assert "spark.sql.ansi.enabled=true" in command
     assert "spark.sql.session.timeZone=UTC" in command
-    # its JVM stops at the C1 compiler, as a local session's does
-    java_options = command[command.index("--driver-java-options") + 1]
-    assert java_options == LOCAL_JAVA_OPTIONS
-    assert "-XX:TieredStopAtLevel=1" in java_options.split()
 
 
 @pytest.mark.integration
