@@ -97,3 +97,28 @@ def test_groups_that_did_not_run_are_left_out():
 )
 def test_targets_are_judged_on_the_ratio_or_on_the_value(rule, before, after, met):
     assert judge(rule, before, after) is met
+
+
+def test_a_quiet_run_that_extracted_rows_is_shown_but_not_judged():
+    before = harness_output(full=192.0, quiet=30.0, clean=91.0, clean_small=30.0)
+    after = harness_output(full=90.0, quiet=58.0, clean=20.0, clean_small=9.0)
+    # The median run was quiet; one measured run was not (the shop changed inside its interval).
+    scale = after["e2e"]["e2e"]["scales"]["1"]
+    scale["rerun_no_change"]["extracted_rows"] = 0
+    scale["each_run"] = [
+        {"rerun_no_change": {"extracted_rows": 0}},
+        {"rerun_no_change": {"extracted_rows": 1_388_532}},
+    ]
+
+    quiet = figures(before, after)["quiet_run_seconds"]
+
+    assert quiet["this"] == 58.0 and quiet["ratio"] == 1.933
+    assert quiet["met"] is None
+    assert quiet["not_comparable"] == (
+        "this: its quiet run extracted 1,388,532 rows (the shop changed inside the run's data"
+        " interval): not a quiet run"
+    )
+    # Quiet on both sides: judged as before.
+    scale["each_run"][1]["rerun_no_change"]["extracted_rows"] = 0
+    assert figures(before, after)["quiet_run_seconds"]["met"] is False
+    assert "not_comparable" not in figures(before, after)["quiet_run_seconds"]
