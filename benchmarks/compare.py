@@ -151,9 +151,9 @@ def _quiet_run_extracted_rows(raw: dict) -> int:
 
 def _not_a_quiet_run(raw: dict) -> str | None:
     """Why a harness's quiet run was not one. The harness reruns the DAG on the latest data
-    interval (it ends at the last 03:00 UTC), expecting the shop to have been loaded after it
-    ended: a shop loaded shortly before 03:00 UTC and benchmarked after it changed inside that
-    interval, so the rerun extracts it all again and its seconds are a second full run's."""
+    interval (the day up to the last 03:00 UTC), expecting the shop to have been loaded after it
+    ended: a shop loaded before 03:00 UTC and benchmarked after it changed inside that interval,
+    so the rerun extracts it all again and its seconds are a second full run's."""
     rows = _quiet_run_extracted_rows(raw)
     if rows:
         return (

@@ -29,9 +29,10 @@ Each measured run is two DAG runs, both ``airflow dags test olist_elt`` in a fre
    ``{"full_refresh": false}``: an incremental run of the latest interval, which ended before the
    shop was loaded, so nothing changed in it (``extracted_rows`` shows it). Without a logical
    date both runs cover the same interval and write the same ingest-date partition. The
-   interval ends at the last 03:00 UTC, so this holds for a shop loaded before then: one
-   loaded shortly before 03:00 UTC and benchmarked after it changed inside the interval, the
-   rerun extracts it all again, and ``make bench`` shows the quiet figure without judging it.
+   interval is the day up to the last 03:00 UTC, so this holds for a shop loaded after that
+   time (or more than a day before it): a shop loaded before 03:00 UTC and benchmarked after
+   it changed inside the interval, the rerun extracts it all again, and ``make bench`` shows
+   the quiet figure without judging it.
 
 Figures per DAG run: ``dag_seconds`` (the run's duration as Airflow records it, the
 ``run_duration=`` of its "DagRun Finished" log line; the figure the targets are about),
