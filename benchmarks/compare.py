@@ -226,11 +226,12 @@ def figures(baseline: dict, current: dict) -> dict:
             "target": rule,
             "met": judge(rule, before, after),
         }
-        check = VALIDITY.get(name)
+        if (check := VALIDITY.get(name)) is None:
+            continue
         reasons = [
             f"{side}: {reason}"
             for side, raw in (("baseline", baseline), ("this", current))
-            if check is not None and (reason := check(raw))
+            if (reason := check(raw))
         ]
         if reasons:
             table[name] |= {"met": None, "not_comparable": "; ".join(reasons)}
