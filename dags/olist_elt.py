@@ -61,6 +61,7 @@ from airflow.sdk import Param, TaskGroup, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from olist_pipeline.orchestration import assets
+from olist_pipeline.orchestration.heap import freeze_long_lived_objects
 from olist_pipeline.orchestration.run_facts import RunFacts
 from olist_pipeline.settings import PipelineSettings
 from olist_pipeline.warehouse.audit import make_audit_callback
@@ -94,6 +95,9 @@ def _warehouse():
         "on_failure_callback": make_audit_callback(_warehouse, state="failed"),
         "on_retry_callback": make_audit_callback(_warehouse, state="up_for_retry"),
         "on_success_callback": make_audit_callback(_warehouse, state="success"),
+        # What the task's process holds by now (Airflow, the DAG, an earlier task's imports
+        # under `dags test`) is left out of the garbage collector's scans: see heap.py.
+        "pre_execute": freeze_long_lived_objects,
     },
     params={
         "full_refresh": Param(
@@ -218,3 +222,6 @@ def olist_elt():
 
 
 olist_elt()
+# Airflow and the DAG, just parsed, live as long as the process: a full collection during the
+# run (the first task's start-up triggers several) need not scan them again. See heap.py.
+freeze_long_lived_objects()

@@ -19,12 +19,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DAGS_FOLDER = REPO_ROOT / "dags"
 
 PARSE_DAGS = """
-import json, sys
+import gc, json, sys
 from airflow.dag_processing.dagbag import DagBag
 
 bag = DagBag(dag_folder=sys.argv[1])
 print(json.dumps({
     "import_errors": bag.import_errors,
+    "frozen_objects": gc.get_freeze_count(),
     "packages": sorted({name.split(".")[0] for name in sys.modules}),
     "dags": {
         dag_id: {
@@ -42,6 +43,7 @@ print(json.dumps({
                         bool(t.on_failure_callback),
                         bool(t.on_success_callback),
                     ],
+                    "pre_execute": getattr(t._pre_execute_hook, "__qualname__", None),
                 }
                 for t in dag.tasks
             },
@@ -140,6 +142,12 @@ def test_every_elt_task_is_audited_and_writers_name_their_assets(parsed):
     assert "olist.warehouse.staging.stg_orders" in tasks["warehouse.transform"]["outlets"]
     assert "olist.warehouse.marts.mart_rfm" in tasks["marts.marts"]["outlets"]
     assert tasks["dashboards"]["outlets"] == ["olist.dashboards.site"]
+
+
+def test_parsing_freezes_the_heap_and_every_elt_task_freezes_it_again_before_it_runs(parsed):
+    assert parsed["frozen_objects"] > 100_000  # Airflow's modules, at least
+    tasks = parsed["dags"]["olist_elt"]["tasks"]
+    assert {task["pre_execute"] for task in tasks.values()} == {"freeze_long_lived_objects"}
 
 
 def test_the_glue_runner_wires_the_glue_operator(tmp_path):
