@@ -5,15 +5,16 @@ A task runs in a process that has imported Airflow, its providers and this packa
 shares one process, which also holds what the earlier tasks imported: Spark's client, Great
 Expectations, dbt. Those objects live as long as the process, yet every full collection scans
 them all again, and while a task imports and works, the heap's growth alone keeps triggering full
-collections: a quiet run spent about 1.5 of its 5.7 s in them, a full run 3.4 s
-(docs/benchmarks.md, the fourteenth round).
+collections: a quiet run spent about 1.5 of its 5.7 s in them, and the process of a full run
+4.0 s in all (docs/benchmarks.md, the fourteenth round).
 
 ``gc.freeze()`` moves every object the collector tracks to a permanent generation that
 collections skip. Objects made afterwards are collected as usual, and reference counting still
 frees a frozen object nothing refers to any more; only a reference cycle that was already
 garbage, or becomes garbage later, among the frozen objects stays until the process ends. The
 call costs microseconds (it relinks two lists). Airflow's own DAG processor and LocalExecutor
-freeze their heaps the same way before they fork.
+call it too, before they fork (there so that the children do not copy the pages a collection
+would touch).
 """
 
 from __future__ import annotations
