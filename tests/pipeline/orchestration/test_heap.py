@@ -20,7 +20,7 @@ class Node:
 @pytest.fixture
 def unfrozen_afterwards():
     yield
-    gc.unfreeze()  # leave the test process's heap as the other tests expect it
+    gc.unfreeze()  # the worker's objects are collected as usual again
 
 
 def in_collected_generations(obj) -> bool:
