@@ -17,11 +17,13 @@ wrote.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -215,6 +217,7 @@ class DbtProject:
         with other ``--vars``, which would make dbt parse the whole project again)."""
         from dbt.cli.main import dbtRunner
 
+        _find_behavior_flag_sources_cheaply()
         with _environment(env):
             if self._manifest is None:
                 parse_arguments = ["parse", *arguments[arguments.index("--project-dir") :]]
@@ -303,3 +306,44 @@ def _environment(values: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def _find_behavior_flag_sources_cheaply() -> None:
+    """Make dbt_common name a behavior flag's module without ``inspect.stack()``.
+
+    Every adapter dbt creates (several per invocation) renders its behavior flags, and for each
+    flag ``BehaviorFlagRendered`` evaluates ``_default_source()``, the module that declared it,
+    even when the flag names its source and whether or not it ever warns. dbt_common finds that
+    module with ``inspect.stack()``, which reads a line of source for every frame and, for a frame
+    whose file is no loaded module's (Jinja's compiled templates), scans ``sys.modules``: its cost
+    grows with the process's imports. In the DAG's task process that is 33 calls and 0.26 s a run;
+    in a process that has imported Airflow, Spark's client, Great Expectations and Django as well
+    (a long-lived worker, a test worker) a call took about 55 ms, and the warehouse's dbt-heavy
+    tests spent a seventh of their time there (docs/benchmarks.md, fifteenth round).
+
+    The replacement walks the same frames and answers the same question from each frame's module
+    name, the first one that is a loaded module other than dbt_common's own: the module
+    ``inspect.getmodule`` finds from the frame's file (tests/pipeline/warehouse/test_dbt_project.py
+    checks both give the same name for every flag). The name only labels the warning a flag left
+    at its default may log. If dbt_common stops calling ``_default_source``, this is inert.
+    """
+    try:
+        from dbt_common.behavior_flags import BehaviorFlagRendered
+    except ImportError:  # a dbt_common without behavior flags
+        return
+    BehaviorFlagRendered._default_source = staticmethod(_calling_module_name)
+
+
+def _calling_module_name() -> str:
+    """The name of the innermost loaded module on the call stack other than dbt_common's
+    ``behavior_flags`` (what its ``_default_source`` returns), or ``"Unknown"``. Code compiled
+    from a string (``<string>``, ``<template>``) belongs to no module file, so it is passed over,
+    as ``inspect.getmodule`` passes it over."""
+    frame = inspect.currentframe().f_back  # from the caller, as inspect.stack() inside it would
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        from_a_file = not frame.f_code.co_filename.startswith("<")
+        if from_a_file and name != "dbt_common.behavior_flags" and name in sys.modules:
+            return name
+        frame = frame.f_back
+    return "Unknown"

@@ -14,8 +14,10 @@ the files under ``sql/models/``, so a model added later is covered without touch
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,7 +29,14 @@ from sqlfluff.api.simple import APIParsingError
 from sqlfluff.core import FluffConfig
 from sqlglot import exp
 
-from olist_pipeline.warehouse.dbt import LAYERS, DbtFailed, DbtProject, model_names, profile_env
+from olist_pipeline.warehouse.dbt import (
+    LAYERS,
+    DbtFailed,
+    DbtProject,
+    _calling_module_name,
+    model_names,
+    profile_env,
+)
 from olist_pipeline.warehouse.postgres import PostgresWarehouse
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
@@ -306,6 +315,52 @@ def test_profile_env_follows_the_warehouse_url(monkeypatch):
     assert profile_env(Redshift()) == {"DBT_TARGET": "redshift"}
 
 
+# Run in a new process, where dbt_common's own _default_source is still in place.
+BEHAVIOR_FLAG_SOURCES = """
+import json, types
+from dbt.adapters.postgres import PostgresAdapter
+from dbt_common.behavior_flags import Behavior
+from olist_pipeline.warehouse.dbt import _find_behavior_flag_sources_cheaply
+
+def sources():
+    adapter = PostgresAdapter.__new__(PostgresAdapter)  # no connection: only its flags
+    adapter.config = types.SimpleNamespace(flags={})
+    adapter.behavior = [{"name": "a_projects_flag", "default": False, "docs_url": "-"}]
+    flags = adapter.behavior._flags
+    found = [[flag.name, flag._behavior_change_event.flag_source] for flag in flags]
+    # a flag rendered from code compiled from a string, as Jinja's templates are
+    scope = {"__name__": "json", "Behavior": Behavior}
+    code = "behavior = Behavior([{'name': 'compiled', 'default': False, 'docs_url': '-'}], {})"
+    exec(compile(code, "<string>", "exec"), scope)
+    return found + [["compiled", scope["behavior"]._flags[0]._behavior_change_event.flag_source]]
+
+dbt_commons = sources()
+_find_behavior_flag_sources_cheaply()
+print(json.dumps({"dbt_common": dbt_commons, "ours": sources()}))
+"""
+
+
+def test_behavior_flags_are_given_the_module_dbt_common_itself_would_name(tmp_path):
+    script = tmp_path / "flag_sources.py"
+    script.write_text(BEHAVIOR_FLAG_SOURCES)
+    completed = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    sources = json.loads(completed.stdout)
+    assert sources["ours"] == sources["dbt_common"]
+    # the adapter's own flag and the project's both name the adapter's module; code compiled from
+    # a string is passed over, so the script's own module is named
+    assert dict(sources["ours"]) == {
+        "postgres_skip_autocommit_transaction_statements": "dbt.adapters.base.impl",
+        "a_projects_flag": "dbt.adapters.base.impl",
+        "compiled": "__main__",
+    }
+
+
 def _project_with_mart(tmp_path, warehouse_url, in_process, name, sql):
     """A copy of the dbt project with one more mart, ``name`` = ``sql``, on the test warehouse
     (its schemas created), run in this process or, like ``DBT_EXECUTABLE``, as a ``dbt``
@@ -335,6 +390,10 @@ def test_dbt_sessions_on_the_local_warehouse_run_without_jit(
     # PostgreSQL's default is on: a session without the profile's options shows it
     assert warehouse.query("select current_setting('jit')") == [("on",)]
     assert warehouse.query("select jit from marts.mart_session") == [("off",)]
+    if in_process:  # and the in-process runner names behavior flags' modules without inspect.stack
+        from dbt_common.behavior_flags import BehaviorFlagRendered
+
+        assert BehaviorFlagRendered._default_source is _calling_module_name
 
 
 def test_no_credential_is_written_in_the_profile():
