@@ -319,7 +319,8 @@ def _find_behavior_flag_sources_cheaply() -> None:
     grows with the process's imports. In the DAG's task process that is 33 calls and 0.26 s a run;
     in a process that has imported Airflow, Spark's client, Great Expectations and Django as well
     (a long-lived worker, a test worker) a call took about 55 ms, and the warehouse's dbt-heavy
-    tests spent a seventh of their time there (docs/benchmarks.md, fifteenth round).
+    tests spent a seventh of their time there (docs/benchmarks.md, fourteenth and fifteenth
+    rounds).
 
     The replacement walks the same frames and answers the same question from each frame's module
     name, the first one that is a loaded module other than dbt_common's own: the module

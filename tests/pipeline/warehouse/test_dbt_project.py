@@ -352,13 +352,12 @@ def test_behavior_flags_are_given_the_module_dbt_common_itself_would_name(tmp_pa
     )
     sources = json.loads(completed.stdout)
     assert sources["ours"] == sources["dbt_common"]
-    # the adapter's own flag and the project's both name the adapter's module; code compiled from
-    # a string is passed over, so the script's own module is named
-    assert dict(sources["ours"]) == {
-        "postgres_skip_autocommit_transaction_statements": "dbt.adapters.base.impl",
-        "a_projects_flag": "dbt.adapters.base.impl",
-        "compiled": "__main__",
-    }
+    # the adapter's own flags and the project's name the module that renders them; code compiled
+    # from a string is passed over, so the script's own module is named
+    named = dict(sources["ours"])
+    assert named.pop("compiled") == "__main__"
+    assert len(named) > 1  # the project's flag and at least one of the adapter's
+    assert set(named.values()) == {"dbt.adapters.base.impl"}
 
 
 def _project_with_mart(tmp_path, warehouse_url, in_process, name, sql):
