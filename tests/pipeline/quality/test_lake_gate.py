@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 
 from olist_pipeline.lake.partitions import Accounting, Lake, ProcessedDetails
+from olist_pipeline.quality import gx as gx_module
 from olist_pipeline.quality.gx import SCAFFOLD_FILES, import_gx
 from olist_pipeline.quality.lake_gate import (
     LakeGateFailed,
@@ -438,6 +439,30 @@ def test_validation_history_accumulates_in_data_docs(lake, tmp_path):
     pages = list((tmp_path / "docs" / "validations" / "orders").rglob("*.html"))
     assert len(pages) == 2
     assert "scheduled__2024-03-02" in (tmp_path / "docs" / "index.html").read_text()
+
+
+def test_the_data_docs_index_links_the_newest_results_and_every_page_stays(
+    lake, tmp_path, monkeypatch
+):
+    # GX reads every result the index lists; a limit keeps a long history from slowing each run
+    monkeypatch.setattr(gx_module, "DATA_DOCS_INDEX_LIMIT", 2)
+    write_good(lake)
+    for run_id in ("scheduled__day-1", "scheduled__day-2", "scheduled__day-3"):
+        run_lake_gate(
+            lake,
+            DAY,
+            run_id=run_id,
+            expectations_dir=EXPECTATIONS,
+            gx_project_dir=tmp_path / "gx",
+            data_docs_uri=str(tmp_path / "docs"),
+            tables=["orders"],
+        )
+
+    index = (tmp_path / "docs" / "index.html").read_text()
+    assert "day-1" not in index
+    assert "day-2" in index and "day-3" in index
+    pages = list((tmp_path / "docs" / "validations" / "orders").rglob("*.html"))
+    assert sorted(page.parent.parent.name.rsplit("-", 1)[1] for page in pages) == ["1", "2", "3"]
 
 
 def test_a_gate_killed_while_gx_wrote_its_project_files_does_not_stop_the_next(lake, tmp_path):
