@@ -10,6 +10,7 @@ One site is built for the module by the real gate: a passing run, then a failing
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -140,6 +141,34 @@ def test_no_file_of_the_site_calls_another_host(site):
         assert not any(host in text for host in CDN_HOSTS), path
         for source_map in re.findall(r"sourceMappingURL=(\S+)", text):
             assert "//" not in source_map, path
+
+
+def test_a_pass_checks_the_pages_written_since_the_last_and_a_new_site_every_page(tmp_path):
+    site = tmp_path / "docs"
+    (site / "validations").mkdir(parents=True)
+    cdn = next(iter(data_docs_offline.vendored_urls()))
+    as_rendered = f'<html><head><script src="{cdn}"></script></head></html>'
+    old, new = site / "validations" / "old.html", site / "index.html"
+    old.write_text(as_rendered)
+
+    data_docs_offline.make_self_contained(site)  # no stamp yet: every page
+    assert cdn not in old.read_text()
+    stamp = site / data_docs_offline.STAMP
+    assert stamp.is_file()
+
+    # a page last written before that pass (here with the CDN put back, to show it is not read)
+    # and one written since, as GX writes the index and the run's pages
+    old.write_text(as_rendered)
+    earlier = stamp.stat().st_mtime_ns - 1_000_000_000
+    os.utime(old, ns=(earlier, earlier))
+    new.write_text(as_rendered)
+    data_docs_offline.make_self_contained(site)
+    assert cdn not in new.read_text()
+    assert cdn in old.read_text()
+
+    stamp.unlink()  # a site from before the stamp: every page again
+    data_docs_offline.make_self_contained(site)
+    assert cdn not in old.read_text()
 
 
 def test_the_vendored_files_are_the_recorded_ones():
