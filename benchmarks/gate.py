@@ -9,6 +9,12 @@ and the share outside the validations (GX context, Data Docs), and the CPU time 
 timed apart, in a fresh interpreter, because a gate task pays it once per process and repeated
 in-process runs would hide it. A failing gate is reported, not raised: the figures are still
 worth having. ``python -m benchmarks.gate LAKE_URI INGEST_DATE`` prints the figures as JSON.
+
+``history(lake_uri, ingest_date, runs)`` runs the gate ``runs`` times in one GX project and one
+Data Docs folder, as that many daily runs would (each stores its validation results and adds its
+pages), in one process, and returns the first and the last run's seconds with what the project
+held by then: a cost that grows with the stored history shows as the last run's excess.
+``python -m benchmarks.gate LAKE_URI INGEST_DATE --history 30`` prints it.
 """
 
 from __future__ import annotations
@@ -75,8 +81,57 @@ def run(lake_uri: str, ingest_date: str) -> dict:
     }
 
 
+def history(lake_uri: str, ingest_date: str, runs: int) -> dict:
+    from olist_pipeline.lake.partitions import Lake
+    from olist_pipeline.quality.lake_gate import LakeGateFailed, run_lake_gate
+
+    lake = Lake.from_uri(lake_uri)
+    each: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="olist-bench-gate-history-") as scratch:
+        project, docs = Path(scratch) / "gx", Path(scratch) / "data_docs"
+        for day in range(1, runs + 1):
+            started = time.perf_counter()
+            try:
+                result = run_lake_gate(
+                    lake,
+                    ingest_date,
+                    run_id=f"history-{day:03d}",
+                    expectations_dir=REPO_ROOT / "expectations",
+                    gx_project_dir=project,
+                    data_docs_uri=str(docs),
+                )
+            except LakeGateFailed as failure:
+                result = failure.result
+            seconds = time.perf_counter() - started
+            validation_seconds = sum(table.seconds for table in result.tables)
+            each.append(
+                {
+                    "seconds": round(seconds, 2),
+                    "docs_and_setup_seconds": round(seconds - validation_seconds, 2),
+                    "stored_results": sum(
+                        1 for _ in (project / "gx").rglob("validations/**/*.json")
+                    ),
+                    "pages": sum(1 for _ in docs.rglob("*.html")),
+                }
+            )
+            print(f"[bench] gate history run {day}/{runs}: {each[-1]}", file=sys.stderr, flush=True)
+    return {
+        "runs": runs,
+        "first_run": each[0],
+        "second_run": each[min(1, runs - 1)],
+        "last_run": each[-1],
+    }
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        print("usage: python -m benchmarks.gate LAKE_URI INGEST_DATE", file=sys.stderr)
+    arguments = sys.argv[1:]
+    if len(arguments) == 4 and arguments[2] == "--history":
+        print(json.dumps(history(arguments[0], arguments[1], int(arguments[3])), indent=2))
+    elif len(arguments) == 2:
+        print(json.dumps(run(arguments[0], arguments[1]), indent=2))
+    else:
+        print(
+            "usage: python -m benchmarks.gate LAKE_URI INGEST_DATE [--history RUNS]",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
-    print(json.dumps(run(sys.argv[1], sys.argv[2]), indent=2))
