@@ -15,10 +15,10 @@ GX ships in ``static/images/``, and removes the newsletter footer, the call-to-a
 the link to the vendor's site. GX's content (the index's runs, the validation and suite pages) is
 left as rendered (the one change besides: GX's favicon link on validation pages, one folder too
 high, is made to point into the site). The pages written since the last pass are checked (the
-site's ``STAMP`` file marks when it ended; GX rewrites only the index and the pages of the run's
-own results), so a long validation history costs nothing per run; a site without the stamp has
-every page checked, so pages built before this existed are fixed too. A file is written only
-when its bytes change.
+site's ``STAMP`` file marks when it ended; GX rewrites only the index and the run's own suite
+and result pages), so a long validation history costs nothing per run; a site without the
+stamp has every page checked, so pages built before this existed are fixed too. A file is
+written only when its bytes change.
 
 ``python -m olist_pipeline.quality.data_docs_offline`` (``make data-docs-assets``) derives the
 vendored files again from the registry with ``npm pack``, checking each tarball's SHA-256.
