@@ -341,11 +341,11 @@ def _only(lake: Lake, **tables: dict[str, list]) -> dict:
     return {"tables": list(tables)}
 
 
-def gate(lake: Lake, tmp_path: Path, **kwargs):
+def gate(lake: Lake, tmp_path: Path, *, run_id: str = RUN_ID, **kwargs):
     return run_lake_gate(
         lake,
         DAY,
-        run_id=RUN_ID,
+        run_id=run_id,
         expectations_dir=EXPECTATIONS,
         gx_project_dir=tmp_path / "gx",
         data_docs_uri=str(tmp_path / "docs"),
@@ -426,15 +426,7 @@ def test_a_level_the_deployment_set_on_gx_s_logger_is_kept():
 def test_validation_history_accumulates_in_data_docs(lake, tmp_path):
     write_good(lake)
     gate(lake, tmp_path, tables=["orders"])
-    run_lake_gate(
-        lake,
-        DAY,
-        run_id="scheduled__2024-03-02",
-        expectations_dir=EXPECTATIONS,
-        gx_project_dir=tmp_path / "gx",
-        data_docs_uri=str(tmp_path / "docs"),
-        tables=["orders"],
-    )
+    gate(lake, tmp_path, run_id="scheduled__2024-03-02", tables=["orders"])
 
     pages = list((tmp_path / "docs" / "validations" / "orders").rglob("*.html"))
     assert len(pages) == 2
@@ -448,15 +440,7 @@ def test_the_data_docs_index_links_the_newest_results_and_every_page_stays(
     monkeypatch.setattr(gx_module, "DATA_DOCS_INDEX_LIMIT", 2)
     write_good(lake)
     for run_id in ("scheduled__day-1", "scheduled__day-2", "scheduled__day-3"):
-        run_lake_gate(
-            lake,
-            DAY,
-            run_id=run_id,
-            expectations_dir=EXPECTATIONS,
-            gx_project_dir=tmp_path / "gx",
-            data_docs_uri=str(tmp_path / "docs"),
-            tables=["orders"],
-        )
+        gate(lake, tmp_path, run_id=run_id, tables=["orders"])
 
     index = (tmp_path / "docs" / "index.html").read_text()
     assert "day-1" not in index
