@@ -11,6 +11,15 @@ from pyspark.sql import SparkSession
 # is reserved instead (address space; memory only when used).
 LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 
+# Spark keeps the classes it generates for a query's operators in a cache keyed by their code,
+# and a query whose code is cached skips compiling it, and runs code the JVM has already
+# optimised. A cleaning run generates about 120 classes and Spark keeps 100 by default, so on a
+# session that outlives one run (the local stack's Spark Connect server, a test session) every
+# run evicted the last one's classes and compiled them all again: with room for a few runs, a
+# warm server's cleaning at SCALE=1 took about a quarter less time (docs/benchmarks.md,
+# sixteenth round). It is a static setting: it only applies where this code starts the JVM.
+GENERATED_CLASSES_KEPT = 500
+
 # Settings the results depend on, applied to any session (Glue's included) before a run:
 # São Paulo dates are computed from UTC instants, and Parquet timestamps are written as the
 # microsecond UTC instants the raw zone and pyarrow readers use.
@@ -33,7 +42,7 @@ def configure(spark: SparkSession) -> SparkSession:
 def local_settings(shuffle_partitions: int = 2) -> dict[str, str]:
     """The settings of a Spark on one machine, in process or as a Spark Connect server: few
     shuffle partitions (the tables are small), no UI, no ``_SUCCESS`` markers (the lake's
-    manifest is the commit)."""
+    manifest is the commit), and room for the generated classes of several runs."""
     return {
         **RUNTIME_SETTINGS,
         "spark.sql.shuffle.partitions": str(shuffle_partitions),
@@ -43,6 +52,7 @@ def local_settings(shuffle_partitions: int = 2) -> dict[str, str]:
         "spark.log.level": "WARN",
         "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
         "spark.hadoop.parquet.summary.metadata.level": "NONE",
+        "spark.sql.codegen.cache.maxEntries": str(GENERATED_CLASSES_KEPT),
     }
 
 
