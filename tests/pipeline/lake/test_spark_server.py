@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from olist_pipeline.lake import spark_server
@@ -50,10 +52,12 @@ def test_the_server_binds_the_url_s_address_with_the_cleaning_s_settings():
     command = spark_server.start_command("sc://127.0.0.1:15123", master="local[2]")
     assert command[0].endswith("sbin/start-connect-server.sh")
     assert command[1:3] == ["--master", "local[2]"]
+    assert command[command.index("--driver-java-options") + 1] == "-XX:+UseParallelGC"
     assert "spark.connect.grpc.binding.address=127.0.0.1" in command
     assert "spark.connect.grpc.binding.port=15123" in command
     assert "spark.sql.ansi.enabled=true" in command
     assert "spark.sql.session.timeZone=UTC" in command
+    assert "spark.sql.codegen.cache.maxEntries=500" in command
 
 
 @pytest.mark.integration
@@ -63,3 +67,11 @@ def test_a_running_server_is_used_as_it_is_and_stopped_by_its_home(spark_connect
     assert spark_server.ensure_running(url, master="local[2]", home=home) is False
     assert spark_server.stop(tmp_path) is False  # nothing was started from this home
     assert spark_server.answers(url)
+
+
+@pytest.mark.integration
+def test_the_server_s_jvm_runs_with_the_throughput_collector(spark_connect):
+    _, home = spark_connect
+    arguments = Path(f"/proc/{spark_server._server_pid(home)}/cmdline").read_bytes().split(b"\0")
+    jvm_options = arguments[: arguments.index(b"org.apache.spark.deploy.SparkSubmit")]
+    assert b"-XX:+UseParallelGC" in jvm_options
