@@ -15,9 +15,9 @@ LOCAL_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
 # and a query whose code is cached skips compiling it, and runs code the JVM has already
 # optimised. A cleaning run generates about 120 classes and Spark keeps 100 by default, so on a
 # session that outlives one run (the local stack's Spark Connect server, a test session) every
-# run evicted the last one's classes and compiled them all again: with room for a few runs, a
-# warm server's cleaning at SCALE=1 took about a quarter less time (docs/benchmarks.md,
-# sixteenth round). It is a static setting: it only applies where this code starts the JVM.
+# run evicted the last one's classes and compiled them all again: with room for a few runs, the
+# DAG's cleaning at SCALE=1 on a warm server took 0.71 of the time (docs/benchmarks.md, sixteenth
+# round). It is a static setting: it only applies where this code starts the JVM.
 GENERATED_CLASSES_KEPT = 500
 
 # Settings the results depend on, applied to any session (Glue's included) before a run:

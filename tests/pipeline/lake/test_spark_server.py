@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import subprocess
 
 import pytest
 
@@ -72,6 +72,11 @@ def test_a_running_server_is_used_as_it_is_and_stopped_by_its_home(spark_connect
 @pytest.mark.integration
 def test_the_server_s_jvm_runs_with_the_throughput_collector(spark_connect):
     _, home = spark_connect
-    arguments = Path(f"/proc/{spark_server._server_pid(home)}/cmdline").read_bytes().split(b"\0")
-    jvm_options = arguments[: arguments.index(b"org.apache.spark.deploy.SparkSubmit")]
-    assert b"-XX:+UseParallelGC" in jvm_options
+    command_line = subprocess.run(
+        ["ps", "-ww", "-o", "args=", "-p", str(spark_server._server_pid(home))],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    jvm_options = command_line[: command_line.index("org.apache.spark.deploy.SparkSubmit")]
+    assert "-XX:+UseParallelGC" in jvm_options
