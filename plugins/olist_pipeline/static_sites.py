@@ -31,7 +31,9 @@ def default_s3_client(lake: Lake | None = None):
 
 
 def mirror_to_s3(local_site: Path, site_uri: str, client) -> int:
-    """Mirror the local site to ``site_uri``; the number of files uploaded."""
+    """Mirror the local site to ``site_uri``; the number of files uploaded. Hidden files (a name
+    starting with a dot, such as the Data Docs build's ``.self_contained`` stamp) are the local
+    build's bookkeeping, not the site's, and stay local."""
     bucket, _, prefix = site_uri.removeprefix("s3://").partition("/")
     prefix = prefix.strip("/")
     existing: dict[str, str] = {}
@@ -41,6 +43,8 @@ def mirror_to_s3(local_site: Path, site_uri: str, client) -> int:
             existing[item["Key"]] = item["ETag"].strip('"')
     uploaded = 0
     for path in sorted(p for p in local_site.rglob("*") if p.is_file()):
+        if path.name.startswith("."):
+            continue
         relative = path.relative_to(local_site).as_posix()
         key = f"{prefix}/{relative}" if prefix else relative
         body = path.read_bytes()

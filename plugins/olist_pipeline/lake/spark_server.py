@@ -31,7 +31,7 @@ SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
 IDENT = "olist"
 DRIVER_MEMORY = "2g"
 # The server runs batches, not requests that wait on a pause: the throughput collector spends
-# less CPU than the JVM's default (G1, which collects beside the work) on two cores: the DAG's
+# less CPU than the JVM's default (G1, which collects beside the work) on two cores; the DAG's
 # cleaning at SCALE=1 took about a tenth less time with it (docs/benchmarks.md, sixteenth round).
 JAVA_OPTIONS = "-XX:+UseParallelGC"
 START_TIMEOUT_SECONDS = 120

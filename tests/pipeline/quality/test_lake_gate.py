@@ -673,4 +673,7 @@ def test_data_docs_are_published_to_s3(lake, tmp_path, s3_client):
     s3_client.head_object(
         Bucket=bucket, Key="data_docs/static/vendor/jquery@3.7.1/dist/jquery.min.js"
     )
+    # the local build's stamp (data_docs_offline.STAMP) is not part of the published site
+    published = s3_client.list_objects_v2(Bucket=bucket, Prefix="data_docs/")["Contents"]
+    assert not [item["Key"] for item in published if item["Key"].rsplit("/", 1)[1].startswith(".")]
     assert not (tmp_path / "docs").exists()
