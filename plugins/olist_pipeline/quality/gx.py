@@ -135,18 +135,29 @@ class ValidationFailed(RuntimeError):
 # values looked up, data assets serialised, decorators registered at import), two thirds of the
 # run's log lines, around the gates' own reports. Its warnings and errors still show.
 GX_LOG_LEVEL = logging.WARNING
+# GX fingerprints every pandas batch under its size limit (``HASH_THRESHOLD``, 1 GB) for the
+# result's batch markers: pandas hashes every value and GX takes the MD5 of those hashes. The
+# lake's decimal columns hash as Python ``Decimal`` objects, one at a time: 1.6-2.0 s of the lake
+# gate's 7.3-7.8 s at SCALE=1 (docs/benchmarks.md). A lake gate's batch is a committed partition,
+# which its manifest already identifies (its ``checksum``) and the run name names (run id and
+# ingest date), so the limit is 0 bytes: no frame is fingerprinted. The warehouse checks run in
+# SQL, where GX fingerprints nothing.
+PANDAS_FINGERPRINT_MAX_BYTES = 0
 
 
 def import_gx():
     """``great_expectations``, imported with its analytics off and its INFO chatter silenced
     (``GX_LOG_LEVEL``), unless the deployment set its logger's level (Airflow's ``[logging]
-    namespace_levels``, say ``great_expectations=INFO``)."""
+    namespace_levels``, say ``great_expectations=INFO``), and without its fingerprint of pandas
+    batches (``PANDAS_FINGERPRINT_MAX_BYTES``)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     gx_logger = logging.getLogger("great_expectations")
     if gx_logger.level == logging.NOTSET:
         gx_logger.setLevel(GX_LOG_LEVEL)
     import great_expectations as gx
+    from great_expectations.execution_engine import pandas_execution_engine
 
+    pandas_execution_engine.HASH_THRESHOLD = PANDAS_FINGERPRINT_MAX_BYTES
     return gx
 
 

@@ -6,6 +6,7 @@ changes one thing in an otherwise good partition and checks that the gate names 
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from datetime import UTC, date, datetime
@@ -421,6 +422,20 @@ def test_a_level_the_deployment_set_on_gx_s_logger_is_kept():
         assert gx_logger.level == logging.INFO
     finally:
         gx_logger.setLevel(before)
+
+
+def test_gx_does_not_fingerprint_the_partition_it_validates(lake, tmp_path):
+    # GX would hash every value of each frame (Decimals one by one) for this marker; the
+    # partition's manifest already identifies it (gx.PANDAS_FINGERPRINT_MAX_BYTES).
+    write_good(lake)
+
+    gate(lake, tmp_path, tables=["order_items"])
+
+    stored = list((tmp_path / "gx" / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(stored) == 1
+    markers = json.loads(stored[0].read_text())["meta"]["batch_markers"]
+    assert "ge_load_time" in markers
+    assert "pandas_data_fingerprint" not in markers
 
 
 def test_validation_history_accumulates_in_data_docs(lake, tmp_path):
