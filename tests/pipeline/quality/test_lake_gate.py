@@ -564,6 +564,32 @@ def test_out_of_range_score_fails(lake, tmp_path):
     assert "[7]" in report
 
 
+def test_money_below_zero_fails_with_its_value(lake, tmp_path):
+    rows = good_rows()["order_items"]
+    rows["freight_value"] = [Decimal("4.25"), Decimal("-0.01")]
+    write_good(lake, order_items=rows)
+
+    report = failing_report(lake, tmp_path, tables=["orders", "order_items"])
+
+    assert "1 of 2 tables failed" in report
+    assert (
+        "order_items: expect_column_values_to_be_between on freight_value: 1 unexpected" in report
+    )
+    assert "-0.01" in report
+
+
+def test_a_price_of_exactly_the_suite_s_maximum_passes(lake, tmp_path):
+    # Compared with the bound as the suite writes it, not with its float (gx_range_rule).
+    rows = good_rows()["order_items"]
+    rows["price"] = [Decimal("10.00"), Decimal("9999999999.99")]
+    rows["item_revenue"] = [Decimal("14.25"), Decimal("10000000004.24")]
+    write_good(lake, order_items=rows)
+
+    result = gate(lake, tmp_path, tables=["orders", "order_items"])
+
+    assert result.success
+
+
 def test_orphan_order_item_fails(lake, tmp_path):
     orphan = "0" * 32
     rows = good_rows()["order_items"]
