@@ -5,7 +5,7 @@ compares a column with pandas' operators only when its dtype is numpy's ``int64`
 ``float64``; for any other dtype it calls a Python function per value. The lake gate hands GX
 money as Arrow decimals and integers as pandas' nullable integers (``lake_gate._pandas_dtype``),
 so that their declared types are what the suites check, and so every range rule on them ran in
-Python: 1.6 s of the gate's 5.8 s at SCALE=1 (docs/benchmarks.md).
+Python: 1.5-2.0 s of the gate's 5.6-6.2 s at SCALE=1 (docs/benchmarks.md).
 
 Importing this module registers ``ColumnWiseValuesBetween`` as that metric's pandas
 implementation, through GX's own registration of metric providers (a subclass of GX's metric,
