@@ -149,8 +149,9 @@ def import_gx():
     """``great_expectations``, imported with its analytics off and its INFO chatter silenced
     (``GX_LOG_LEVEL``), unless the deployment set its logger's level (Airflow's ``[logging]
     namespace_levels``, say ``great_expectations=INFO``), without its fingerprint of pandas
-    batches (``PANDAS_FINGERPRINT_MAX_BYTES``), and with its range rule compared column-wise on
-    decimals and nullable integers (``gx_range_rule``)."""
+    batches (``PANDAS_FINGERPRINT_MAX_BYTES``), with its range rule compared column-wise on
+    decimals and nullable integers (``gx_range_rule``), and with an unexpected-rows rule's
+    query run once on SQL (``gx_unexpected_rows``)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     gx_logger = logging.getLogger("great_expectations")
     if gx_logger.level == logging.NOTSET:
@@ -159,7 +160,10 @@ def import_gx():
     from great_expectations.execution_engine import pandas_execution_engine
 
     pandas_execution_engine.HASH_THRESHOLD = PANDAS_FINGERPRINT_MAX_BYTES
-    from olist_pipeline.quality import gx_range_rule  # noqa: F401 (registers its metric)
+    from olist_pipeline.quality import (  # noqa: F401 (each registers its metric)
+        gx_range_rule,
+        gx_unexpected_rows,
+    )
 
     return gx
 
