@@ -5,8 +5,8 @@ dimension row, SCD2 versions neither overlap nor leave gaps, ...) asks GX for tw
 query: ``unexpected_rows_query.table``, the query's first rows (at most GX's
 ``MAX_RESULT_RECORDS``, 200), and ``unexpected_rows_query.row_count``, a ``COUNT(*)`` around the
 same query. GX runs them as two statements, so the warehouse evaluates every rule twice, and a
-rule that passes (no rows) costs two full evaluations: about 0.96 s each at SCALE=1, a fifth of
-the star schema checks (docs/benchmarks.md).
+rule that passes (no rows) costs two full evaluations: the second ones were a fifth of the star
+schema checks' time at SCALE=1 (docs/benchmarks.md, eighteenth round).
 
 Importing this module registers ``CountOfFetchedRows`` as the row count's SQL implementation,
 through GX's own registration of metric providers (a subclass of GX's metric, which GX registers

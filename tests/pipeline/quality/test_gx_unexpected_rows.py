@@ -22,7 +22,11 @@ from olist_pipeline.quality.gx_unexpected_rows import CountOfFetchedRows  # noqa
 ROWS = 450  # more than GX fetches of a query's rows (200)
 RULE = "select n from {batch} where n <= %d"
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    # GX's generic SQL datasource, as the warehouse checks use it (the same code on Redshift)
+    pytest.mark.filterwarnings("ignore:You are using a generic SQLDatasource"),
+]
 
 
 @pytest.fixture(scope="module")
