@@ -13,8 +13,8 @@ through GX's own registration of metric providers (a subclass of GX's metric, wh
 when the class is created). It makes the count depend on the first rows, which GX then resolves
 first: when fewer rows came back than GX fetches at most, their number is the count, exactly;
 otherwise it runs GX's own ``COUNT(*)`` query unchanged. Every result is GX's; only the second
-statement is gone for a rule with fewer than 200 unexpected rows. Spark and pandas keep GX's
-implementation.
+statement is gone for a rule with fewer than 200 unexpected rows. GX's Spark implementation is
+unchanged.
 """
 
 from __future__ import annotations
