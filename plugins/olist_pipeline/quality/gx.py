@@ -160,10 +160,17 @@ def import_gx():
     from great_expectations.execution_engine import pandas_execution_engine
 
     pandas_execution_engine.HASH_THRESHOLD = PANDAS_FINGERPRINT_MAX_BYTES
-    from olist_pipeline.quality import (  # noqa: F401 (each registers its metric)
-        gx_range_rule,
-        gx_unexpected_rows,
-    )
+    # GX logs a warning when a metric's provider is replaced; replacing them is the point here.
+    registry_log = logging.getLogger("great_expectations.expectations.registry")
+    level = registry_log.level
+    registry_log.setLevel(logging.ERROR)
+    try:
+        from olist_pipeline.quality import (  # noqa: F401 (each registers its metric)
+            gx_range_rule,
+            gx_unexpected_rows,
+        )
+    finally:
+        registry_log.setLevel(level)
 
     return gx
 

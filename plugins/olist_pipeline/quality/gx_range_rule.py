@@ -20,7 +20,6 @@ exactly 9999999999.99 is within ``max_value: 9999999999.99`` (GX's float is 9999
 from __future__ import annotations
 
 import inspect
-import logging
 from decimal import Decimal
 from typing import Any
 
@@ -55,34 +54,25 @@ def _as_decimal(bound: Any) -> Decimal | None:
     return None if bound is None else Decimal(str(bound))
 
 
-# GX logs a warning when a metric's provider is replaced; replacing it is the point here.
-_registry_log = logging.getLogger("great_expectations.expectations.registry")
-_level = _registry_log.level
-_registry_log.setLevel(logging.ERROR)
-try:
+class ColumnWiseValuesBetween(ColumnValuesBetween):
+    """``column_values.between`` for pandas, column-wise on decimals and nullable integers."""
 
-    class ColumnWiseValuesBetween(ColumnValuesBetween):
-        """``column_values.between`` for pandas, column-wise on decimals and nullable integers."""
-
-        @column_condition_partial(engine=PandasExecutionEngine)
-        def _pandas(
-            cls,
-            column,
-            min_value=None,
-            max_value=None,
-            strict_min=None,
-            strict_max=None,
-            **kwargs,
-        ):
-            if not _column_wise(column, min_value, max_value):
-                return _gx_values_between(
-                    cls, column, min_value, max_value, strict_min, strict_max, **kwargs
-                )
-            if _is_decimal(column.dtype):
-                min_value, max_value = _as_decimal(min_value), _as_decimal(max_value)
-            # GX drops the column's nulls first, so the comparisons hold no missing values.
-            within = cls._pandas_vectorized(column, min_value, max_value, strict_min, strict_max)
-            return within.astype(bool)
-
-finally:
-    _registry_log.setLevel(_level)
+    @column_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(
+        cls,
+        column,
+        min_value=None,
+        max_value=None,
+        strict_min=None,
+        strict_max=None,
+        **kwargs,
+    ):
+        if not _column_wise(column, min_value, max_value):
+            return _gx_values_between(
+                cls, column, min_value, max_value, strict_min, strict_max, **kwargs
+            )
+        if _is_decimal(column.dtype):
+            min_value, max_value = _as_decimal(min_value), _as_decimal(max_value)
+        # GX drops the column's nulls first, so the comparisons hold no missing values.
+        within = cls._pandas_vectorized(column, min_value, max_value, strict_min, strict_max)
+        return within.astype(bool)

@@ -20,7 +20,6 @@ unchanged.
 from __future__ import annotations
 
 import inspect
-import logging
 from typing import Any
 
 from great_expectations.constants import MAX_RESULT_RECORDS
@@ -39,60 +38,52 @@ FIRST_ROWS = UnexpectedRowsQueryTable.metric_name  # "unexpected_rows_query.tabl
 # GX's own ``COUNT(*)`` implementation, without its decorator: what a long result still gets.
 _gx_row_count = inspect.unwrap(UnexpectedRowsQueryRowCount._sqlalchemy)
 
-# GX logs a warning when a metric's provider is replaced; replacing it is the point here.
-_registry_log = logging.getLogger("great_expectations.expectations.registry")
-_level = _registry_log.level
-_registry_log.setLevel(logging.ERROR)
-try:
 
-    class CountOfFetchedRows(UnexpectedRowsQueryRowCount):
-        """``unexpected_rows_query.row_count`` for SQL: the number of the query's first rows
-        when GX fetched all of them, GX's ``COUNT(*)`` otherwise."""
+class CountOfFetchedRows(UnexpectedRowsQueryRowCount):
+    """``unexpected_rows_query.row_count`` for SQL: the number of the query's first rows
+    when GX fetched all of them, GX's ``COUNT(*)`` otherwise."""
 
-        @classmethod
-        def _get_evaluation_dependencies(
-            cls,
-            metric: MetricConfiguration,
-            configuration: Any = None,
-            execution_engine: Any = None,
-            runtime_configuration: dict | None = None,
-        ) -> dict[str, MetricConfiguration]:
-            dependencies = super()._get_evaluation_dependencies(
-                metric=metric,
-                configuration=configuration,
-                execution_engine=execution_engine,
-                runtime_configuration=runtime_configuration,
+    @classmethod
+    def _get_evaluation_dependencies(
+        cls,
+        metric: MetricConfiguration,
+        configuration: Any = None,
+        execution_engine: Any = None,
+        runtime_configuration: dict | None = None,
+    ) -> dict[str, MetricConfiguration]:
+        dependencies = super()._get_evaluation_dependencies(
+            metric=metric,
+            configuration=configuration,
+            execution_engine=execution_engine,
+            runtime_configuration=runtime_configuration,
+        )
+        if isinstance(execution_engine, SqlAlchemyExecutionEngine):
+            # The same domain and query as the expectation's own first-rows metric, so GX
+            # resolves that metric once for both.
+            dependencies[FIRST_ROWS] = MetricConfiguration(
+                metric_name=FIRST_ROWS,
+                metric_domain_kwargs=metric.metric_domain_kwargs,
+                metric_value_kwargs=metric.metric_value_kwargs,
             )
-            if isinstance(execution_engine, SqlAlchemyExecutionEngine):
-                # The same domain and query as the expectation's own first-rows metric, so GX
-                # resolves that metric once for both.
-                dependencies[FIRST_ROWS] = MetricConfiguration(
-                    metric_name=FIRST_ROWS,
-                    metric_domain_kwargs=metric.metric_domain_kwargs,
-                    metric_value_kwargs=metric.metric_value_kwargs,
-                )
-            return dependencies
+        return dependencies
 
-        @metric_value(engine=SqlAlchemyExecutionEngine)
-        def _sqlalchemy(
+    @metric_value(engine=SqlAlchemyExecutionEngine)
+    def _sqlalchemy(
+        cls,
+        execution_engine: SqlAlchemyExecutionEngine,
+        metric_domain_kwargs: dict,
+        metric_value_kwargs: dict,
+        metrics: dict[str, Any],
+        runtime_configuration: dict,
+    ) -> int:
+        first_rows = metrics.get(FIRST_ROWS)
+        if first_rows is not None and len(first_rows) < MAX_RESULT_RECORDS:
+            return len(first_rows)
+        return _gx_row_count(
             cls,
-            execution_engine: SqlAlchemyExecutionEngine,
-            metric_domain_kwargs: dict,
-            metric_value_kwargs: dict,
-            metrics: dict[str, Any],
-            runtime_configuration: dict,
-        ) -> int:
-            first_rows = metrics.get(FIRST_ROWS)
-            if first_rows is not None and len(first_rows) < MAX_RESULT_RECORDS:
-                return len(first_rows)
-            return _gx_row_count(
-                cls,
-                execution_engine,
-                metric_domain_kwargs,
-                metric_value_kwargs,
-                metrics,
-                runtime_configuration,
-            )
-
-finally:
-    _registry_log.setLevel(_level)
+            execution_engine,
+            metric_domain_kwargs,
+            metric_value_kwargs,
+            metrics,
+            runtime_configuration,
+        )
