@@ -36,35 +36,81 @@ SHOP_DATABASE = per_worker("pipeline_test_shop")
 
 
 # Under pytest-xdist (make test: -n 2 --dist loadfile) a module's tests stay on one worker, so a
-# module-scoped fixture is built once. The slowest modules go first, longest first: a worker that
-# drew one late would leave the other idle at the end (in a `make test` of 2026-12-03 the star
-# schema's module ran alone for its last minutes). Their order is that of their worker-seconds in
-# that run (`make test PYTEST_ARGS="--durations=0"`). (loadgroup's xdist_group marks do not group
-# on pytest 9: xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
-SLOWEST_FIRST = (
-    "tests/reliability/test_crash_recovery.py",
+# module-scoped fixture is built once. The modules that start Spark inside the worker's own
+# process (the `spark` fixture) are one unit of work together, so one worker runs them all: the
+# suite starts one such JVM instead of one per worker (each took 30-45 CPU-seconds to start and
+# warm up in a `make test` of 2026-12-05, on two cores the suite keeps busy), and its compiled
+# code serves every one of them.
+IN_PROCESS_SPARK = "modules using the in-process Spark session"
+IN_PROCESS_SPARK_MODULES = (
     "tests/pipeline/lake/test_cleaning.py",
+    "tests/glue_jobs/test_job.py",
+    "tests/glue_jobs/test_glue_runtime.py",
+    "tests/glue_jobs/test_transforms.py",
+    "tests/glue_jobs/test_glue_entrypoint.py",
+)
+# The slowest units go first, longest first: a worker that drew one late would leave the other
+# idle at the end (in a `make test` of 2026-12-03 the star schema's module ran alone for its
+# last minutes). Their order is that of their worker-seconds (`make test
+# PYTEST_ARGS="--durations=0"`, summed per unit). (loadgroup's xdist_group marks do not group on
+# pytest 9: xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
+SLOWEST_FIRST = (
+    IN_PROCESS_SPARK,
+    "tests/reliability/test_crash_recovery.py",
     "tests/dags/test_olist_elt.py",
-    "tests/api/test_fuzz.py",
-    "tests/pipeline/warehouse/test_marts_customers.py",
+    "tests/pipeline/dashboards/test_site.py",
     "tests/pipeline/warehouse/test_star_schema.py",
+    "tests/pipeline/warehouse/test_dbt_project.py",
+    "tests/glue_jobs/test_spark_cluster.py",
+    "tests/pipeline/warehouse/test_marts_customers.py",
+    "tests/api/test_fuzz.py",
     "tests/pipeline/warehouse/test_mart_sales_forecast.py",
     "tests/pipeline/warehouse/test_marts_operations.py",
-    "tests/pipeline/warehouse/test_dbt_project.py",
-    "tests/pipeline/dashboards/test_site.py",
-    "tests/glue_jobs/test_spark_cluster.py",
-    "tests/glue_jobs/test_job.py",
 )
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to under pytest-xdist: its module, or the in-process
+    Spark unit."""
+    path = nodeid.split("::", 1)[0]
+    return IN_PROCESS_SPARK if path in IN_PROCESS_SPARK_MODULES else path
+
+
+@pytest.hookimpl(optionalhook=True)  # optional: the Glue runtime's pytest has no xdist
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with ``work_unit`` as its scope; other modes are xdist's own."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LoadWorkUnitScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return LoadWorkUnitScheduling(config, log)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     result = yield
-    if WORKER:  # after pytest-django's reordering: xdist hands the files out in this order
+    strays = sorted(
+        {
+            item.nodeid.split("::", 1)[0]
+            for item in items
+            if "spark" in getattr(item, "fixturenames", ())
+            and work_unit(item.nodeid) != IN_PROCESS_SPARK
+        }
+    )
+    if strays:
+        raise pytest.UsageError(
+            f"{', '.join(strays)}: the in-process `spark` fixture is used here; add the module"
+            " to IN_PROCESS_SPARK_MODULES in tests/conftest.py (one worker runs them all)"
+        )
+    if WORKER:  # after pytest-django's reordering: xdist hands the units out in this order
 
         def rank(item) -> int:
-            path = item.nodeid.split("::", 1)[0]
-            return SLOWEST_FIRST.index(path) if path in SLOWEST_FIRST else len(SLOWEST_FIRST)
+            unit = work_unit(item.nodeid)
+            return SLOWEST_FIRST.index(unit) if unit in SLOWEST_FIRST else len(SLOWEST_FIRST)
 
         items.sort(key=rank)  # stable: the rest keep pytest's order
     return result
