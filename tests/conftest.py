@@ -51,9 +51,9 @@ IN_PROCESS_SPARK_MODULES = (
 )
 # The slowest units go first, longest first: a worker that drew one late would leave the other
 # idle at the end (in a `make test` of 2026-12-03 the star schema's module ran alone for its
-# last minutes). Their order is that of their worker-seconds (`make test
-# PYTEST_ARGS="--durations=0"`, summed per unit). (loadgroup's xdist_group marks do not group on
-# pytest 9: xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
+# last minutes). Their order is that of their worker-seconds in a `make test
+# PYTEST_ARGS="--durations=0"` of 2026-12-05, summed per unit. (loadgroup's xdist_group marks do
+# not group on pytest 9: xdist 3.8 renames `item._nodeid`, which pytest 9 no longer reads.)
 SLOWEST_FIRST = (
     IN_PROCESS_SPARK,
     "tests/reliability/test_crash_recovery.py",
@@ -69,10 +69,14 @@ SLOWEST_FIRST = (
 )
 
 
+def module_path(nodeid: str) -> str:
+    return nodeid.split("::", 1)[0]
+
+
 def work_unit(nodeid: str) -> str:
     """The unit of work a test belongs to under pytest-xdist: its module, or the in-process
     Spark unit."""
-    path = nodeid.split("::", 1)[0]
+    path = module_path(nodeid)
     return IN_PROCESS_SPARK if path in IN_PROCESS_SPARK_MODULES else path
 
 
@@ -95,7 +99,7 @@ def pytest_collection_modifyitems(config, items):
     result = yield
     strays = sorted(
         {
-            item.nodeid.split("::", 1)[0]
+            module_path(item.nodeid)
             for item in items
             if "spark" in getattr(item, "fixturenames", ())
             and work_unit(item.nodeid) != IN_PROCESS_SPARK
